@@ -1,0 +1,14 @@
+//! shiwa keeps a fleet of Linux machines on time and lets operators see and manage it.
+//!
+//! The binary (`src/main.rs`) is a few lines over this library. `cli` is the only place that
+//! knows about argument parsing and terminal output; everything else is reusable library code.
+//! See `docs/ARCHITECTURE.md` for the map.
+
+pub mod cli;
+pub mod config;
+pub mod exit;
+pub mod fsutil;
+pub mod pki;
+pub mod secret;
+pub mod systemd;
+pub mod version;

@@ -1,0 +1,6 @@
+//! The one integration-test binary: CLI, config, provisioning and real-peer tests.
+//!
+//! Tests that need root or a real peer (openssl, systemd-analyze, ...) fail under `CI=true`
+//! when they cannot run, and say so loudly otherwise; see `support::require`.
+
+mod support;
