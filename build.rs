@@ -17,7 +17,11 @@ fn main() {
         .ok()
         .filter(|out| out.status.success())
         .is_some_and(|out| !out.stdout.is_empty());
-    let suffix = if dirty && commit != "unknown" { "-dirty" } else { "" };
+    let suffix = if dirty && commit != "unknown" {
+        "-dirty"
+    } else {
+        ""
+    };
     println!("cargo:rustc-env=SHIWA_GIT_COMMIT={commit}{suffix}");
     for path in [".git/HEAD", ".git/index", ".git/refs/heads"] {
         if std::path::Path::new(path).exists() {

@@ -51,11 +51,23 @@ pub const EXIT_CODES_HELP: &str = "Exit status:\n  \
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]
-    #[arg(long, short = 'c', global = true, env = "SHIWA_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "SHIWA_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     /// Log level (error, warn, info, debug, trace) or a tracing filter directive
-    #[arg(long, global = true, env = "SHIWA_LOG", value_name = "LEVEL", default_value = "info")]
+    #[arg(
+        long,
+        global = true,
+        env = "SHIWA_LOG",
+        value_name = "LEVEL",
+        default_value = "info"
+    )]
     pub log_level: String,
 }
 

@@ -1,15 +1,40 @@
-//! Configuration (placeholder while the loader is written).
+//! Configuration: the typed, Timebeat-compatible model and its loader.
+//!
+//! The file is YAML with Timebeat's keys (`timebeat:`, also `shiwa:`), and Beats-style dotted
+//! keys (`output.elasticsearch:`) mean the same as nested ones. Loading reports every problem
+//! at once as `FILE:LINE:COL: key.path: message`; keys Timebeat defines that shiwa does not
+//! implement yet load with a warning and are kept for exports.
+//!
+//! Pipeline: `load` reads the file (size, encoding, permissions) → `tree` parses it keeping
+//! positions and expands dotted keys → `de` fills the `model` structs → `validate` checks what
+//! spans several keys. `document` turns the model back into JSON/YAML; `transfer` is
+//! `export config` / `import config`.
 
-/// Errors loading configuration.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// Placeholder.
-    #[error("config: {0}")]
-    Other(String),
-}
+mod de;
+mod diagnostic;
+mod document;
+mod known;
+mod load;
+mod model;
+mod outputs;
+mod sources;
+pub mod transfer;
+mod tree;
+mod validate;
+mod values;
 
-impl crate::exit::HasExitStatus for ConfigError {
-    fn exit_status(&self) -> crate::exit::ExitStatus {
-        crate::exit::ExitStatus::Config
-    }
-}
+pub use diagnostic::{ConfigError, Diagnostic, Pos, Severity};
+pub use document::{to_document, to_yaml};
+pub use load::{
+    DEFAULT_PATHS, LoadedConfig, MAX_CONFIG_BYTES, load_bytes, load_file, load_str, resolve_path,
+};
+pub use model::{AgentConfig, CliConfig, ClockSyncConfig, Config, HttpConfig, HubConfig};
+pub use outputs::{
+    BackoffConfig, ElasticsearchConfig, HttpScheme, MonitoringConfig, OutputConfig, SslConfig,
+    VerificationMode,
+};
+pub use sources::{DelayStrategy, EdgeMode, Protocol, SourceConfig};
+pub use values::{ConfigDuration, KeySource, LogInterval, Port, StepLimit};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,210 @@
+//! The typed configuration: what the YAML means once loaded and validated.
+//!
+//! Key names are Timebeat's, in snake_case exactly as Timebeat spells them. Every section has
+//! defaults, so a file only needs what differs. `config show` prints this model with defaults
+//! filled in and secrets redacted.
+
+use super::outputs::{MonitoringConfig, OutputConfig, SslConfig};
+use super::sources::SourceConfig;
+use super::values::{ConfigDuration, Port, StepLimit};
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// The agent section, `timebeat:` (also accepted as `shiwa:`).
+    pub timebeat: AgentConfig,
+    /// Where data is shipped (`output.elasticsearch`).
+    pub output: OutputConfig,
+    /// Beats-style self-monitoring (`monitoring.enabled`, `monitoring.elasticsearch`).
+    pub monitoring: MonitoringConfig,
+    /// shiwa's fleet hub connection (shiwa's own section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hub: Option<HubConfig>,
+    /// Timebeat settings shiwa does not implement yet, by dotted path, kept so that an export
+    /// followed by an import gives the same file back.
+    #[serde(skip)]
+    pub unimplemented: BTreeMap<String, serde_json::Value>,
+}
+
+/// The `timebeat:` section.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentConfig {
+    /// Clock synchronisation: sources, steering policy.
+    pub clock_sync: ClockSyncConfig,
+    /// The HTTP API (`serve-api`).
+    pub http: HttpConfig,
+    /// The SSH management shell (`cli-ssh`).
+    pub cli: CliConfig,
+}
+
+/// `timebeat.clock_sync`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClockSyncConfig {
+    /// `false` puts every source in monitor-only mode: the clock is never written.
+    pub adjust_clock: bool,
+    /// Offsets above this are never stepped (default 15m; `off` removes the limit).
+    pub step_limit: StepLimit,
+    /// Sources used while any of them is usable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub primary_clocks: Vec<SourceConfig>,
+    /// Sources used when no primary is usable.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secondary_clocks: Vec<SourceConfig>,
+}
+
+impl Default for ClockSyncConfig {
+    fn default() -> Self {
+        ClockSyncConfig {
+            adjust_clock: true,
+            step_limit: StepLimit::default(),
+            primary_clocks: Vec::new(),
+            secondary_clocks: Vec::new(),
+        }
+    }
+}
+
+/// `timebeat.http`: the HTTP API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// Serve the API from the sync daemon.
+    pub enable: bool,
+    /// Port (default 8088).
+    pub bind_port: Port,
+    /// Address to bind (default 127.0.0.1; Timebeat's sample uses 0.0.0.0).
+    pub bind_host: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            enable: false,
+            bind_port: Port(8088),
+            bind_host: "127.0.0.1".into(),
+        }
+    }
+}
+
+/// `timebeat.cli`: the SSH management shell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CliConfig {
+    /// Serve the shell from the sync daemon.
+    pub enable: bool,
+    /// Port (default 65129).
+    pub bind_port: Port,
+    /// Address to bind (default 127.0.0.1).
+    pub bind_host: String,
+    /// Login name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Login password (Timebeat's plaintext form).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
+    /// SSH host key file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_key: Option<PathBuf>,
+    /// Authorised public keys file (`authorized_keys` is accepted too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorised_keys: Option<PathBuf>,
+}
+
+impl Default for CliConfig {
+    fn default() -> Self {
+        CliConfig {
+            enable: false,
+            bind_port: Port(65129),
+            bind_host: "127.0.0.1".into(),
+            username: None,
+            password: None,
+            server_key: None,
+            authorised_keys: None,
+        }
+    }
+}
+
+/// `hub:`: where this node reports to (shiwa's own section).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubConfig {
+    /// The hub's base URL, `https://hub.example.net:8080`.
+    pub url: url::Url,
+    /// This node's id (default: the host name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    /// The node's API key, sent as a Bearer token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+    /// How often reports are pushed (default 15m).
+    #[serde(default = "default_report_interval")]
+    pub report_interval: ConfigDuration,
+    /// TLS settings for the hub connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl: Option<SslConfig>,
+}
+
+fn default_report_interval() -> ConfigDuration {
+    ConfigDuration(Duration::from_secs(15 * 60))
+}
+
+impl Config {
+    /// A copy with every secret replaced by a placeholder, for showing to people.
+    pub fn redacted(&self) -> Config {
+        let mut copy = self.clone();
+        redact_option(&mut copy.timebeat.cli.password);
+        copy.output.redact();
+        copy.monitoring.redact();
+        if let Some(hub) = &mut copy.hub {
+            redact_option(&mut hub.api_key);
+            if let Some(ssl) = &mut hub.ssl {
+                ssl.redact();
+            }
+        }
+        for value in copy.unimplemented.values_mut() {
+            super::document::redact_json(value);
+        }
+        copy
+    }
+
+    /// Every clock source, primary first.
+    pub fn sources(&self) -> impl Iterator<Item = &SourceConfig> {
+        let sync = &self.timebeat.clock_sync;
+        sync.primary_clocks.iter().chain(&sync.secondary_clocks)
+    }
+
+    /// The files named by `ssl.*` keys anywhere in the config (CA, certificate, key).
+    pub fn pki_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let ssl_sections = [
+            self.output
+                .elasticsearch
+                .as_ref()
+                .and_then(|es| es.ssl.as_ref()),
+            self.monitoring
+                .elasticsearch
+                .as_ref()
+                .and_then(|es| es.ssl.as_ref()),
+            self.hub.as_ref().and_then(|hub| hub.ssl.as_ref()),
+        ];
+        for ssl in ssl_sections.into_iter().flatten() {
+            files.extend(ssl.files());
+        }
+        files.sort();
+        files.dedup();
+        files
+    }
+}
+
+/// Replaces a present secret with the placeholder.
+pub fn redact_option(secret: &mut Option<Secret>) {
+    if secret.is_some() {
+        *secret = Some(Secret::redacted());
+    }
+}
