@@ -131,6 +131,9 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
         if let Some(e) = cause.downcast_ref::<crate::config::ConfigError>() {
             return e.exit_status();
         }
+        if let Some(e) = cause.downcast_ref::<crate::config::transfer::TransferError>() {
+            return e.exit_status();
+        }
         if let Some(e) = cause.downcast_ref::<crate::fsutil::WriteError>() {
             return e.exit_status();
         }

@@ -1,5 +1,6 @@
 //! Rendering helpers shared by the subcommands: JSON, tables, progress, logging setup.
 
+use crate::config::Diagnostic;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -49,4 +50,11 @@ pub fn spinner(message: impl Into<String>) -> ProgressBar {
     bar.set_message(message.into());
     bar.enable_steady_tick(Duration::from_millis(100));
     bar
+}
+
+/// Prints configuration problems on stderr, one per line, as `FILE:LINE:COL: path: message`.
+pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        eprintln!("{diagnostic}");
+    }
 }

@@ -60,13 +60,12 @@ impl fmt::Display for Diagnostic {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read (missing, unreadable, a directory...).
-    #[error("{}: {}", path.display(), describe_io(source))]
+    #[error("{}: {}", path.display(), describe_io(cause))]
     Read {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
+        /// The cause (described in the message).
+        cause: std::io::Error,
     },
     /// No file was given and none of the default locations exists.
     #[error(
@@ -108,8 +107,8 @@ impl ConfigError {
 impl HasExitStatus for ConfigError {
     fn exit_status(&self) -> ExitStatus {
         match self {
-            ConfigError::Read { source, .. }
-                if source.kind() == std::io::ErrorKind::PermissionDenied =>
+            ConfigError::Read { cause, .. }
+                if cause.kind() == std::io::ErrorKind::PermissionDenied =>
             {
                 ExitStatus::Permission
             }

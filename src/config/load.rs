@@ -59,9 +59,9 @@ pub fn load_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
 
 /// Reads a configuration file, refusing directories and files over [`MAX_CONFIG_BYTES`].
 pub fn read_config_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    let read_error = |source| ConfigError::Read {
+    let read_error = |cause| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let meta = std::fs::metadata(path).map_err(read_error)?;
     if meta.is_dir() {
@@ -93,6 +93,11 @@ pub fn decode<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str, ConfigError>
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
         return Err(too_large(origin, bytes.len() as u64));
     }
+    decode_unlimited(bytes, origin)
+}
+
+/// Checks the encoding (not the size) and strips a byte-order mark.
+pub(crate) fn decode_unlimited<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str, ConfigError> {
     let text = std::str::from_utf8(bytes).map_err(|err| {
         let valid = &bytes[..err.valid_up_to()];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;

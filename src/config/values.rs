@@ -74,7 +74,7 @@ impl ConfigDuration {
             return "0s".into();
         }
         for (name, scale) in UNITS.iter().filter(|(n, _)| *n != "µs") {
-            if nanos % scale == 0 {
+            if nanos.is_multiple_of(*scale) {
                 return format!("{}{name}", nanos / scale);
             }
         }
@@ -108,9 +108,12 @@ pub struct Port(pub u16);
 
 impl<'de> Deserialize<'de> for Port {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match u16::deserialize(deserializer)? {
-            0 => Err(de::Error::custom("port 0 is not allowed: use 1 to 65535")),
-            port => Ok(Port(port)),
+        let port = i64::deserialize(deserializer)?;
+        match u16::try_from(port) {
+            Ok(port) if port > 0 => Ok(Port(port)),
+            _ => Err(de::Error::custom(format!(
+                "{port} is out of range: ports are 1 to 65535"
+            ))),
         }
     }
 }

@@ -1,0 +1,225 @@
+//! `import config`: validation before writing, backups, dry runs, PKI restore with checksums.
+
+use crate::support::shiwa;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+
+const GOOD: &str = "timebeat:\n  clock_sync:\n    adjust_clock: false\n    primary_clocks:\n      - protocol: ntp\n        ip: 10.99.1.1\n";
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_rejected_import_leaves_every_file_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("shiwa.yml");
+    fs::write(&target, GOOD).expect("write");
+    let before = snapshot(dir.path());
+    shiwa()
+        .args(["import", "config", "--config"])
+        .arg(&target)
+        .write_stdin("timebeat:\n  http:\n    bind_port: nope\n")
+        .assert()
+        .code(78)
+        .stderr(predicate::str::contains(
+            "<stdin>:3:16: timebeat.http.bind_port",
+        ));
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "files changed by a rejected import"
+    );
+}
+
+#[test]
+fn import_keeps_a_backup_and_reports_changes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("shiwa.yml");
+    fs::write(&target, GOOD).expect("write");
+    let new = GOOD.replace("10.99.1.1", "10.99.1.2");
+    shiwa()
+        .args(["import", "config", "--config"])
+        .arg(&target)
+        .write_stdin(new.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "timebeat.clock_sync.primary_clocks[0].ip",
+        ))
+        .stdout(predicate::str::contains("\"10.99.1.2\""));
+    assert_eq!(
+        fs::read_to_string(&target).expect("read"),
+        new,
+        "bare YAML is written as given"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("shiwa.yml.bak")).expect("backup"),
+        GOOD
+    );
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("shiwa.yml");
+    fs::write(&target, GOOD).expect("write");
+    let before = snapshot(dir.path());
+    let out = shiwa()
+        .args(["import", "config", "--dry-run", "--json", "--config"])
+        .arg(&target)
+        .write_stdin(GOOD.replace("false", "true"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(
+        report["changes"][0]["path"],
+        "timebeat.clock_sync.adjust_clock"
+    );
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+#[test]
+fn json_input_and_file_option_are_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("in.json");
+    fs::write(
+        &input,
+        r#"{"timebeat": {"http": {"enable": true, "bind_port": 9000}}}"#,
+    )
+    .expect("write");
+    let target = dir.path().join("out.yml");
+    shiwa()
+        .args(["import", "config", "--file"])
+        .arg(&input)
+        .arg("--config")
+        .arg(&target)
+        .assert()
+        .success();
+    let loaded = shiwa::config::load_file(&target).expect("loads");
+    assert_eq!(loaded.config.timebeat.http.bind_port.0, 9000);
+}
+
+fn pki_config(dir: &Path) -> std::path::PathBuf {
+    let pki = dir.join("pki");
+    fs::create_dir(&pki).expect("mkdir");
+    fs::write(
+        pki.join("ca.crt"),
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .expect("ca");
+    fs::write(
+        pki.join("node.crt"),
+        "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n",
+    )
+    .expect("crt");
+    fs::write(
+        pki.join("node.key"),
+        "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+    )
+    .expect("key");
+    let config = dir.join("shiwa.yml");
+    let p = pki.display();
+    fs::write(
+        &config,
+        format!("output.elasticsearch:\n  hosts: [es:9200]\n  ssl.certificate_authorities: [{p}/ca.crt]\n  ssl.certificate: {p}/node.crt\n  ssl.key: {p}/node.key\n"),
+    )
+    .expect("config");
+    config
+}
+
+#[test]
+fn with_pki_restores_files_and_rejects_tampered_checksums() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = pki_config(dir.path());
+    let exported = shiwa()
+        .args(["export", "config", "--with-pki", "--config"])
+        .arg(&config)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let mut envelope: serde_json::Value = serde_json::from_slice(&exported).expect("JSON");
+    assert_eq!(envelope["pki"].as_array().map(Vec::len), Some(3));
+    let key = dir.path().join("pki/node.key");
+    let original_key = fs::read(&key).expect("key");
+    fs::remove_dir_all(dir.path().join("pki")).expect("lose the PKI");
+
+    let tampered = {
+        let mut t = envelope.clone();
+        t["pki"][0]["sha256"] = serde_json::json!("00".repeat(32));
+        t
+    };
+    shiwa()
+        .args(["import", "config", "--config"])
+        .arg(&config)
+        .write_stdin(tampered.to_string())
+        .assert()
+        .code(78)
+        .stderr(predicate::str::contains("sha256 mismatch"));
+    assert!(
+        !dir.path().join("pki").exists(),
+        "rejected import restored files"
+    );
+
+    shiwa()
+        .args(["import", "config", "--config"])
+        .arg(&config)
+        .write_stdin(envelope.to_string())
+        .assert()
+        .success();
+    assert_eq!(fs::read(&key).expect("restored key"), original_key);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(&key).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "restored key mode");
+    envelope["version"] = serde_json::json!(99);
+    shiwa()
+        .args(["import", "config", "--config"])
+        .arg(&config)
+        .write_stdin(envelope.to_string())
+        .assert()
+        .code(78)
+        .stderr(predicate::str::contains("unsupported envelope version 99"));
+}
+
+#[test]
+fn a_redacted_export_cannot_be_imported_by_mistake() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cloud = crate::support::repo_root().join("examples/timebeat-cloud.yml");
+    let exported = shiwa()
+        .args(["export", "config", "--redact", "--config"])
+        .arg(&cloud)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let target = dir.path().join("shiwa.yml");
+    shiwa()
+        .args(["import", "config", "--config"])
+        .arg(&target)
+        .write_stdin(exported)
+        .assert()
+        .code(78)
+        .stderr(predicate::str::contains(
+            "timebeat.cli.password: secret was redacted",
+        ));
+    assert!(!target.exists());
+}
