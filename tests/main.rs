@@ -4,3 +4,4 @@
 //! when they cannot run, and say so loudly otherwise; see `support::require`.
 
 mod support;
+mod systemd;
