@@ -6,3 +6,4 @@
 mod config;
 mod import;
 mod support;
+mod systemd;
