@@ -86,10 +86,10 @@ fn show(global: &GlobalArgs, json: bool) -> anyhow::Result<ExitStatus> {
         output::print_json(&config::to_document(&redacted))?;
     } else {
         let yaml = config::to_yaml(&redacted).context("rendering the configuration as YAML")?;
-        print!(
+        output::print_stdout(&format!(
             "# Effective configuration from {} (secrets redacted)\n{yaml}",
             path.display()
-        );
+        ))?;
     }
     Ok(ExitStatus::Success)
 }

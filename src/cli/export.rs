@@ -1,6 +1,6 @@
 //! `shiwa export config`: the configuration as a JSON envelope, for backups and provisioning.
 
-use super::GlobalArgs;
+use super::{GlobalArgs, output};
 use crate::config::{self, transfer};
 use crate::exit::ExitStatus;
 use crate::fsutil;
@@ -54,7 +54,7 @@ pub fn run(args: ExportArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> 
             fsutil::write_atomic(&file, text.as_bytes(), 0o600)?;
             eprintln!("exported {} to {}", path.display(), file.display());
         }
-        None => print!("{text}"),
+        None => output::print_stdout(&text)?,
     }
     Ok(ExitStatus::Success)
 }
