@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod exit;
 pub mod fsutil;
+pub mod generate;
 pub mod pki;
 pub mod secret;
 pub mod systemd;

@@ -3,7 +3,9 @@
 //! Tests that need root or a real peer (openssl, systemd-analyze, ...) fail under `CI=true`
 //! when they cannot run, and say so loudly otherwise; see `support::require`.
 
+mod cli;
 mod config;
+mod generated;
 mod import;
 mod support;
 mod systemd;
