@@ -40,6 +40,40 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand check 'Validate a configuration file and list every problem (exit 78 when invalid)'
+            cand show 'Print the effective configuration (defaults filled in, secrets redacted)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;config;check'= {
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;config;show'= {
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON instead of YAML'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;config;help'= {
+            cand check 'Validate a configuration file and list every problem (exit 78 when invalid)'
+            cand show 'Print the effective configuration (defaults filled in, secrets redacted)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;config;help;check'= {
+        }
+        &'shiwa;config;help;show'= {
+        }
+        &'shiwa;config;help;help'= {
         }
         &'shiwa;export'= {
             cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
@@ -49,6 +83,29 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand config 'Write the configuration as a JSON envelope (`export config > config-backup.json`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;export;config'= {
+            cand -o 'Write to this file (atomically, mode 0600) instead of standard output'
+            cand --output 'Write to this file (atomically, mode 0600) instead of standard output'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --redact 'Replace secrets (passwords, API keys, private keys) with "<redacted>"'
+            cand --with-pki 'Embed the files named by ssl.* keys (base64 with sha256)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;export;help'= {
+            cand config 'Write the configuration as a JSON envelope (`export config > config-backup.json`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;export;help;config'= {
+        }
+        &'shiwa;export;help;help'= {
         }
         &'shiwa;import'= {
             cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
@@ -58,6 +115,29 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand config 'Validate and write a configuration (`import config < config-backup.json`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;import;config'= {
+            cand -f 'Read from this file instead of standard input'
+            cand --file 'Read from this file instead of standard input'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --dry-run 'Validate and show what would change; write nothing'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;import;help'= {
+            cand config 'Validate and write a configuration (`import config < config-backup.json`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;import;help;config'= {
+        }
+        &'shiwa;import;help;help'= {
         }
         &'shiwa;setup-pki'= {
             cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
@@ -69,11 +149,23 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --version 'Print version'
         }
         &'shiwa;systemd-install'= {
+            cand --unit 'Units to install (repeat the option or separate with commas)'
+            cand --user 'User and group the services run as (created as a system user when missing)'
+            cand --binary 'The shiwa binary the units run [default: this executable]'
+            cand --restart-sec 'Seconds systemd waits before restarting a failed service'
+            cand --watchdog-sec 'Watchdog timeout of the sync unit in seconds (0 turns it off)'
+            cand --firewall 'Open the units'' ports while they run (ExecStartPre=/ExecStopPost= lines)'
+            cand --nft-chain 'With --firewall nftables: the input chain holding the accept rule'
+            cand --root 'Stage the files under DIR (an image root); no user, no systemctl'
             cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --dry-run 'Print the units and the actions; change nothing'
+            cand --no-start 'Enable the units but do not start them'
+            cand --uninstall 'Stop, disable and remove the units (keeps the user and /var/lib/shiwa)'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -86,10 +178,22 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'shiwa;help;config'= {
+            cand check 'Validate a configuration file and list every problem (exit 78 when invalid)'
+            cand show 'Print the effective configuration (defaults filled in, secrets redacted)'
+        }
+        &'shiwa;help;config;check'= {
+        }
+        &'shiwa;help;config;show'= {
         }
         &'shiwa;help;export'= {
+            cand config 'Write the configuration as a JSON envelope (`export config > config-backup.json`)'
+        }
+        &'shiwa;help;export;config'= {
         }
         &'shiwa;help;import'= {
+            cand config 'Validate and write a configuration (`import config < config-backup.json`)'
+        }
+        &'shiwa;help;import;config'= {
         }
         &'shiwa;help;setup-pki'= {
         }

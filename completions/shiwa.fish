@@ -34,25 +34,82 @@ complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "import" -d 'Import a co
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "setup-pki" -d 'Create a CA, client and server certificates (replaces the openssl recipe)'
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "systemd-install" -d 'Write hardened systemd units for shiwa\'s long-running subcommands'
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c shiwa -n "__fish_shiwa_using_subcommand config" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
-complete -c shiwa -n "__fish_shiwa_using_subcommand config" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
-complete -c shiwa -n "__fish_shiwa_using_subcommand config" -s h -l help -d 'Print help'
-complete -c shiwa -n "__fish_shiwa_using_subcommand config" -s V -l version -d 'Print version'
-complete -c shiwa -n "__fish_shiwa_using_subcommand export" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
-complete -c shiwa -n "__fish_shiwa_using_subcommand export" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
-complete -c shiwa -n "__fish_shiwa_using_subcommand export" -s h -l help -d 'Print help'
-complete -c shiwa -n "__fish_shiwa_using_subcommand export" -s V -l version -d 'Print version'
-complete -c shiwa -n "__fish_shiwa_using_subcommand import" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
-complete -c shiwa -n "__fish_shiwa_using_subcommand import" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
-complete -c shiwa -n "__fish_shiwa_using_subcommand import" -s h -l help -d 'Print help'
-complete -c shiwa -n "__fish_shiwa_using_subcommand import" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and not __fish_seen_subcommand_from check show help" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and not __fish_seen_subcommand_from check show help" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "check" -d 'Validate a configuration file and list every problem (exit 78 when invalid)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "show" -d 'Print the effective configuration (defaults filled in, secrets redacted)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and not __fish_seen_subcommand_from check show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from check" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from check" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from check" -l json -d 'Print the result as JSON'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from show" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from show" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON instead of YAML'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate a configuration file and list every problem (exit 78 when invalid)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective configuration (defaults filled in, secrets redacted)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and not __fish_seen_subcommand_from config help" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and not __fish_seen_subcommand_from config help" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and not __fish_seen_subcommand_from config help" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and not __fish_seen_subcommand_from config help" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and not __fish_seen_subcommand_from config help" -f -a "config" -d 'Write the configuration as a JSON envelope (`export config > config-backup.json`)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and not __fish_seen_subcommand_from config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from config" -s o -l output -d 'Write to this file (atomically, mode 0600) instead of standard output' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from config" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from config" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from config" -l redact -d 'Replace secrets (passwords, API keys, private keys) with "<redacted>"'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from config" -l with-pki -d 'Embed the files named by ssl.* keys (base64 with sha256)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from config" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "config" -d 'Write the configuration as a JSON envelope (`export config > config-backup.json`)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand export; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and not __fish_seen_subcommand_from config help" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and not __fish_seen_subcommand_from config help" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and not __fish_seen_subcommand_from config help" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and not __fish_seen_subcommand_from config help" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and not __fish_seen_subcommand_from config help" -f -a "config" -d 'Validate and write a configuration (`import config < config-backup.json`)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and not __fish_seen_subcommand_from config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from config" -s f -l file -d 'Read from this file instead of standard input' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from config" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from config" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from config" -l dry-run -d 'Validate and show what would change; write nothing'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from config" -l json -d 'Print the result as JSON'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from config" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "config" -d 'Validate and write a configuration (`import config < config-backup.json`)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s h -l help -d 'Print help'
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l unit -d 'Units to install (repeat the option or separate with commas)' -r -f -a "sync\t''
+hub\t''
+serve-api\t''
+cli-ssh\t''
+ship-es\t''"
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l user -d 'User and group the services run as (created as a system user when missing)' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l binary -d 'The shiwa binary the units run [default: this executable]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l restart-sec -d 'Seconds systemd waits before restarting a failed service' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l watchdog-sec -d 'Watchdog timeout of the sync unit in seconds (0 turns it off)' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l firewall -d 'Open the units\' ports while they run (ExecStartPre=/ExecStopPost= lines)' -r -f -a "none\t''
+firewalld\t''
+ufw\t''
+nftables\t''"
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l nft-chain -d 'With --firewall nftables: the input chain holding the accept rule' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l root -d 'Stage the files under DIR (an image root); no user, no systemctl' -r -F
 complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
 complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
-complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l dry-run -d 'Print the units and the actions; change nothing'
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l no-start -d 'Enable the units but do not start them'
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l uninstall -d 'Stop, disable and remove the units (keeps the user and /var/lib/shiwa)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l json -d 'Print the result as JSON'
+complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -s V -l version -d 'Print version'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from config export import setup-pki systemd-install help" -f -a "config" -d 'Check or show the configuration'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from config export import setup-pki systemd-install help" -f -a "export" -d 'Export the configuration as a JSON envelope (for backups and provisioning)'
@@ -60,3 +117,7 @@ complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_su
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from config export import setup-pki systemd-install help" -f -a "setup-pki" -d 'Create a CA, client and server certificates (replaces the openssl recipe)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from config export import setup-pki systemd-install help" -f -a "systemd-install" -d 'Write hardened systemd units for shiwa\'s long-running subcommands'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from config export import setup-pki systemd-install help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate a configuration file and list every problem (exit 78 when invalid)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration (defaults filled in, secrets redacted)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "config" -d 'Write the configuration as a JSON envelope (`export config > config-backup.json`)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "config" -d 'Validate and write a configuration (`import config < config-backup.json`)'
