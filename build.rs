@@ -23,8 +23,16 @@ fn main() {
         ""
     };
     println!("cargo:rustc-env=SHIWA_GIT_COMMIT={commit}{suffix}");
-    for path in [".git/HEAD", ".git/index", ".git/refs/heads"] {
-        if std::path::Path::new(path).exists() {
+    // In a worktree `.git` is a file: ask git where HEAD, the index and refs really are.
+    for name in ["HEAD", "index", "refs/heads", "packed-refs"] {
+        let path = Command::new("git")
+            .args(["rev-parse", "--git-path", name])
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .map(|s| s.trim().to_string());
+        if let Some(path) = path.filter(|p| std::path::Path::new(p).exists()) {
             println!("cargo:rerun-if-changed={path}");
         }
     }
