@@ -3,4 +3,5 @@
 //! Tests that need root or a real peer (openssl, systemd-analyze, ...) fail under `CI=true`
 //! when they cannot run, and say so loudly otherwise; see `support::require`.
 
+mod pki;
 mod support;
