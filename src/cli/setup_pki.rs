@@ -76,11 +76,14 @@ pub fn run(args: SetupPkiArgs, _global: &super::GlobalArgs) -> anyhow::Result<Ex
     opts.server = args.server_cn.map(|cn| ServerRequest { cn, sans });
     opts.owner = args.owner;
     opts.mode = SetupMode::from_flags(args.force, args.renew);
-    let mut spinner = None;
+    let mut spinner: Option<indicatif::ProgressBar> = None;
     let mut on_keygen = |path: &Path, key_type: KeyType| {
         if key_type.is_slow() {
-            let bar = spinner.get_or_insert_with(|| output::spinner(""));
-            bar.set_message(format!("generating {key_type} key {}", path.display()));
+            let message = format!("generating {key_type} key {}", path.display());
+            match &spinner {
+                Some(bar) => bar.set_message(message),
+                None => spinner = Some(output::spinner(message)),
+            }
         }
     };
     let result = pki::setup(&opts, &mut on_keygen);
