@@ -7,5 +7,6 @@ mod cli;
 mod config;
 mod generated;
 mod import;
+mod pki;
 mod support;
 mod systemd;
