@@ -161,11 +161,26 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;setup-pki' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'PKI directory')
+            [CompletionResult]::new('--days', '--days', [CompletionResultType]::ParameterName, 'Validity of client and server certificates, in days')
+            [CompletionResult]::new('--ca-days', '--ca-days', [CompletionResultType]::ParameterName, 'Validity of a new CA, in days (at least --days)')
+            [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'Key type of new keys [default: the existing CA''s, else ecdsa-p256]')
+            [CompletionResult]::new('--ca-cn', '--ca-cn', [CompletionResultType]::ParameterName, 'Common name of a new CA [default: "shiwa CA" and 8 hex digits of its key''s SHA-256]')
+            [CompletionResult]::new('--client-name', '--client-name', [CompletionResultType]::ParameterName, 'File name of the client certificate and key (<NAME>.crt, <NAME>.key)')
+            [CompletionResult]::new('--client-cn', '--client-cn', [CompletionResultType]::ParameterName, 'Common name of the client certificate [default: --client-name]')
+            [CompletionResult]::new('--server-cn', '--server-cn', [CompletionResultType]::ParameterName, 'Create a server certificate <CN>.crt/.key for this name (one per run)')
+            [CompletionResult]::new('--san', '--san', [CompletionResultType]::ParameterName, 'Extra subject alternative name of the server certificate: DNS name or IP (repeatable)')
+            [CompletionResult]::new('--owner', '--owner', [CompletionResultType]::ParameterName, 'Give the files to USER and its primary group')
+            [CompletionResult]::new('--warn-days', '--warn-days', [CompletionResultType]::ParameterName, 'With --check: certificates expiring within this many days are problems')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Regenerate everything, the CA included')
+            [CompletionResult]::new('--renew', '--renew', [CompletionResultType]::ParameterName, 'Issue new client and server certificates and keys from the existing CA')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Only inspect the files and report problems (exit 1 when there are any)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break

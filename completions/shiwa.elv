@@ -140,11 +140,26 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;import;help;help'= {
         }
         &'shiwa;setup-pki'= {
+            cand --dir 'PKI directory'
+            cand --days 'Validity of client and server certificates, in days'
+            cand --ca-days 'Validity of a new CA, in days (at least --days)'
+            cand --key-type 'Key type of new keys [default: the existing CA''s, else ecdsa-p256]'
+            cand --ca-cn 'Common name of a new CA [default: "shiwa CA" and 8 hex digits of its key''s SHA-256]'
+            cand --client-name 'File name of the client certificate and key (<NAME>.crt, <NAME>.key)'
+            cand --client-cn 'Common name of the client certificate [default: --client-name]'
+            cand --server-cn 'Create a server certificate <CN>.crt/.key for this name (one per run)'
+            cand --san 'Extra subject alternative name of the server certificate: DNS name or IP (repeatable)'
+            cand --owner 'Give the files to USER and its primary group'
+            cand --warn-days 'With --check: certificates expiring within this many days are problems'
             cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand --force 'Regenerate everything, the CA included'
+            cand --renew 'Issue new client and server certificates and keys from the existing CA'
+            cand --check 'Only inspect the files and report problems (exit 1 when there are any)'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

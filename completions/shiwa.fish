@@ -84,9 +84,26 @@ complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subc
 complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from config" -s V -l version -d 'Print version'
 complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "config" -d 'Validate and write a configuration (`import config < config-backup.json`)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand import; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l dir -d 'PKI directory' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l days -d 'Validity of client and server certificates, in days' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l ca-days -d 'Validity of a new CA, in days (at least --days)' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l key-type -d 'Key type of new keys [default: the existing CA\'s, else ecdsa-p256]' -r -f -a "ecdsa-p256\t''
+ed25519\t''
+rsa-4096\t''"
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l ca-cn -d 'Common name of a new CA [default: "shiwa CA" and 8 hex digits of its key\'s SHA-256]' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l client-name -d 'File name of the client certificate and key (<NAME>.crt, <NAME>.key)' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l client-cn -d 'Common name of the client certificate [default: --client-name]' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l server-cn -d 'Create a server certificate <CN>.crt/.key for this name (one per run)' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l san -d 'Extra subject alternative name of the server certificate: DNS name or IP (repeatable)' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l owner -d 'Give the files to USER and its primary group' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l warn-days -d 'With --check: certificates expiring within this many days are problems' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
-complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l force -d 'Regenerate everything, the CA included'
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l renew -d 'Issue new client and server certificates and keys from the existing CA'
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l check -d 'Only inspect the files and report problems (exit 1 when there are any)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l json -d 'Print JSON instead of a table'
+complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s V -l version -d 'Print version'
 complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l unit -d 'Units to install (repeat the option or separate with commas)' -r -f -a "sync\t''
 hub\t''
