@@ -41,5 +41,10 @@ total_ms=$(($(now_ms) - total_start))
 echo "ci/test.sh: ${timings[*]}; cargo test follows (total so far $((total_ms / 1000))s)"
 stage=test
 start=$(now_ms)
-cargo test --locked
+log=$(mktemp)
+cargo test --locked 2>&1 | tee "$log"
+passed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($i == "passed;") s += $(i - 1)} END {print s + 0}' "$log")
+failed=$(awk '/^test result:/ {for (i = 1; i <= NF; i++) if ($i == "failed;") s += $(i - 1)} END {print s + 0}' "$log")
+rm -f "$log"
 echo "ci/test.sh: ok: test $((($(now_ms) - start) / 1000))s, total $((($(now_ms) - total_start) / 1000))s"
+echo "tests: ${passed} passed, ${failed} failed"
