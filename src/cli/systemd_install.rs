@@ -3,6 +3,7 @@ use super::output;
 use crate::exit::ExitStatus;
 use crate::systemd::{
     self, Firewall, InstallReport, InstallRequest, NftChain, Operation, Target, UnitKind,
+    UnitSettings,
 };
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use std::path::PathBuf;
@@ -135,12 +136,14 @@ fn request(
     };
     Ok(InstallRequest {
         kinds: UnitKind::unique(&args.units),
-        binary: std::path::absolute(binary)?,
-        config: std::path::absolute(config)?,
-        user: args.user.clone(),
-        restart_sec: args.restart_sec,
-        watchdog_sec: args.watchdog_sec,
-        firewall,
+        settings: UnitSettings {
+            binary: std::path::absolute(binary)?,
+            config: std::path::absolute(config)?,
+            user: args.user.clone(),
+            restart_sec: args.restart_sec,
+            watchdog_sec: args.watchdog_sec,
+            firewall,
+        },
         target: args.root.clone().map_or(Target::Live, Target::Root),
         operation,
     })

@@ -37,8 +37,11 @@ pub fn probe_host(request: &InstallRequest) -> Result<HostState, SystemdError> {
         }
     }
     if request.target == Target::Live {
-        host.user_exists = lookup_user(&request.user).is_some();
-        host.group_exists = matches!(nix::unistd::Group::from_name(&request.user), Ok(Some(_)));
+        host.user_exists = lookup_user(&request.settings.user).is_some();
+        host.group_exists = matches!(
+            nix::unistd::Group::from_name(&request.settings.user),
+            Ok(Some(_))
+        );
         host.has_sysusers = on_path("systemd-sysusers");
     }
     Ok(host)
@@ -56,11 +59,14 @@ pub fn preflight(request: &InstallRequest, dry_run: bool) -> Result<Vec<String>,
     let mut notes = Vec::new();
     let mut checks = vec![check_root(), check_systemd()];
     if matches!(request.operation, Operation::Install { .. }) {
-        checks.push(check_binary(&request.binary));
-        if let Some(tool) = request.firewall.tool() {
-            checks.push(check_firewall_tool(tool, request.firewall.name()));
+        checks.push(check_binary(&request.settings.binary));
+        if let Some(tool) = request.settings.firewall.tool() {
+            checks.push(check_firewall_tool(tool, request.settings.firewall.name()));
         }
-        notes.extend(config_note(&request.config, &request.user));
+        notes.extend(config_note(
+            &request.settings.config,
+            &request.settings.user,
+        ));
     }
     for check in checks {
         match check {
@@ -252,19 +258,14 @@ fn run(command: &[String]) -> Result<(), SystemdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::systemd::firewall::Firewall;
     use crate::systemd::plan::build_plan;
     use crate::systemd::unit::UnitKind;
+    use crate::systemd::unit::UnitSettings;
 
     fn root_request(root: &Path, operation: Operation) -> InstallRequest {
         InstallRequest {
             kinds: vec![UnitKind::Sync, UnitKind::ServeApi],
-            binary: PathBuf::from("/usr/bin/shiwa"),
-            config: PathBuf::from("/etc/shiwa/shiwa.yml"),
-            user: "shiwa".into(),
-            restart_sec: 5,
-            watchdog_sec: 30,
-            firewall: Firewall::None,
+            settings: UnitSettings::for_tests(),
             target: Target::Root(root.to_path_buf()),
             operation,
         }

@@ -31,7 +31,7 @@ pub use plan::{
     build_plan,
 };
 pub use report::{ActionOutcome, ActionStatus, InstallReport, planned};
-pub use unit::{Port, Protocol, UnitKind, UnitSpec, render_unit};
+pub use unit::{Port, Protocol, UnitKind, UnitSettings, UnitSpec, render_unit};
 
 use crate::exit::ExitStatus;
 use std::path::PathBuf;

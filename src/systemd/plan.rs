@@ -5,8 +5,7 @@
 //! `--dry-run`, tested without a host, and carried out by [`super::exec::execute`].
 
 use super::SystemdError;
-use super::firewall::Firewall;
-use super::unit::{UnitKind, UnitSpec, render_unit};
+use super::unit::{UnitKind, UnitSettings, UnitSpec, render_unit};
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -47,18 +46,8 @@ pub enum Operation {
 pub struct InstallRequest {
     /// The units, without duplicates, in the order given.
     pub kinds: Vec<UnitKind>,
-    /// The shiwa binary on the target system (absolute).
-    pub binary: PathBuf,
-    /// The configuration file on the target system (absolute).
-    pub config: PathBuf,
-    /// The service user and group.
-    pub user: String,
-    /// `RestartSec=` in seconds.
-    pub restart_sec: u32,
-    /// The sync unit's `WatchdogSec=` in seconds (0: off).
-    pub watchdog_sec: u32,
-    /// Firewall lines to add.
-    pub firewall: Firewall,
+    /// Binary, config, user, timers and firewall, shared by every unit.
+    pub settings: UnitSettings,
     /// Where the files go.
     pub target: Target,
     /// Install or uninstall.
@@ -170,12 +159,7 @@ impl InstallRequest {
             .iter()
             .map(|&kind| UnitSpec {
                 kind,
-                binary: self.binary.clone(),
-                config: self.config.clone(),
-                user: self.user.clone(),
-                restart_sec: self.restart_sec,
-                watchdog_sec: self.watchdog_sec,
-                firewall: self.firewall.clone(),
+                settings: self.settings.clone(),
             })
             .collect()
     }
@@ -201,10 +185,10 @@ impl InstallRequest {
 
     /// Destination of the sysusers.d file (`shiwa.conf`, or `shiwa-<user>.conf` for others).
     pub fn sysusers_path(&self) -> PathBuf {
-        let name = if self.user == "shiwa" {
+        let name = if self.settings.user == "shiwa" {
             "shiwa.conf".to_string()
         } else {
-            format!("shiwa-{}.conf", self.user)
+            format!("shiwa-{}.conf", self.settings.user)
         };
         self.destination(&Path::new(SYSUSERS_DIR).join(name))
     }
@@ -244,20 +228,20 @@ fn write_action(host: &HostState, path: PathBuf, contents: String) -> Action {
 
 fn plan_install(request: &InstallRequest, host: &HostState, start: bool, plan: &mut Plan) {
     let live = request.target == Target::Live;
-    let sysusers = sysusers_conf(&request.user);
+    let sysusers = sysusers_conf(&request.settings.user);
     plan.actions
         .push(write_action(host, request.sysusers_path(), sysusers));
     if live {
         if !host.user_exists {
             plan.actions.push(Action::CreateUser {
-                user: request.user.clone(),
+                user: request.settings.user.clone(),
                 command: create_user_command(request, host),
             });
         }
         plan.actions.push(Action::CreateStateDir {
             path: PathBuf::from(STATE_DIR),
             mode: 0o750,
-            owner: request.user.clone(),
+            owner: request.settings.user.clone(),
         });
     }
     let mut replaced = Vec::new();
@@ -344,7 +328,7 @@ fn create_user_command(request: &InstallRequest, host: &HostState) -> Vec<String
         let conf = request.sysusers_path().display().to_string();
         return vec!["systemd-sysusers".into(), conf];
     }
-    let user = request.user.as_str();
+    let user = request.settings.user.as_str();
     let group: &[&str] = if host.group_exists {
         &["--gid", user]
     } else {

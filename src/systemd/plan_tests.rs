@@ -3,12 +3,7 @@ use super::*;
 fn request(kinds: &[UnitKind], target: Target, operation: Operation) -> InstallRequest {
     InstallRequest {
         kinds: kinds.to_vec(),
-        binary: PathBuf::from("/usr/bin/shiwa"),
-        config: PathBuf::from("/etc/shiwa/shiwa.yml"),
-        user: "shiwa".into(),
-        restart_sec: 5,
-        watchdog_sec: 30,
-        firewall: Firewall::None,
+        settings: UnitSettings::for_tests(),
         target,
         operation,
     }
@@ -180,7 +175,7 @@ fn sysusers_file_declares_the_user() {
         Some("u shiwa - \"shiwa time synchronisation\" /var/lib/shiwa")
     );
     let mut req = request(&[UnitKind::Sync], Target::Live, INSTALL);
-    req.user = "timekeeper".into();
+    req.settings.user = "timekeeper".into();
     assert_eq!(
         req.sysusers_path(),
         PathBuf::from("/etc/sysusers.d/shiwa-timekeeper.conf")
@@ -193,42 +188,60 @@ fn invalid_requests_name_the_option() {
     let cases: Vec<(InstallRequest, &str)> = vec![
         (
             InstallRequest {
-                user: "root".into(),
+                settings: UnitSettings {
+                    user: "root".into(),
+                    ..base.settings.clone()
+                },
                 ..base.clone()
             },
             "--user \"root\"",
         ),
         (
             InstallRequest {
-                user: "Bad User".into(),
+                settings: UnitSettings {
+                    user: "Bad User".into(),
+                    ..base.settings.clone()
+                },
                 ..base.clone()
             },
             "--user",
         ),
         (
             InstallRequest {
-                binary: "shiwa".into(),
+                settings: UnitSettings {
+                    binary: "shiwa".into(),
+                    ..base.settings.clone()
+                },
                 ..base.clone()
             },
             "absolute",
         ),
         (
             InstallRequest {
-                binary: "/root/.cargo/bin/shiwa".into(),
+                settings: UnitSettings {
+                    binary: "/root/.cargo/bin/shiwa".into(),
+                    ..base.settings.clone()
+                },
                 ..base.clone()
             },
             "ProtectHome",
         ),
         (
             InstallRequest {
-                config: "/home/me/shiwa.yml".into(),
+                settings: UnitSettings {
+                    config: "/home/me/shiwa.yml".into(),
+                    ..base.settings.clone()
+                },
                 ..base.clone()
             },
             "--config /home/me/shiwa.yml",
         ),
         (
             InstallRequest {
-                restart_sec: 0,
+                settings: UnitSettings {
+                    restart_sec: 0,
+                    ..base.settings.clone()
+                },
                 ..base.clone()
             },
             "--restart-sec",

@@ -213,6 +213,13 @@ impl FromStr for UnitKind {
 pub struct UnitSpec {
     /// Which subcommand the unit runs.
     pub kind: UnitKind,
+    /// What every unit of one install shares.
+    pub settings: UnitSettings,
+}
+
+/// The settings every unit of one install shares (binary, config, user, timers, firewall).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitSettings {
     /// The absolute path of the shiwa binary on the target system.
     pub binary: PathBuf,
     /// The absolute path of the configuration file on the target system.
@@ -225,6 +232,21 @@ pub struct UnitSpec {
     pub watchdog_sec: u32,
     /// How the unit's ports are opened while it runs.
     pub firewall: Firewall,
+}
+
+#[cfg(test)]
+impl UnitSettings {
+    /// Typical settings for tests: `/usr/bin/shiwa`, `/etc/shiwa/shiwa.yml`, user `shiwa`.
+    pub(crate) fn for_tests() -> Self {
+        UnitSettings {
+            binary: PathBuf::from("/usr/bin/shiwa"),
+            config: PathBuf::from("/etc/shiwa/shiwa.yml"),
+            user: "shiwa".into(),
+            restart_sec: 5,
+            watchdog_sec: 30,
+            firewall: Firewall::None,
+        }
+    }
 }
 
 /// Renders the unit file for `spec`. Pure; assumes `spec` passed [`super::plan`]'s validation
@@ -277,21 +299,21 @@ fn render_service_process(out: &mut String, spec: &UnitSpec) {
     if kind.is_privileged() {
         line(out, "Type", "notify");
         line(out, "NotifyAccess", "main");
-        if spec.watchdog_sec > 0 {
-            line(out, "WatchdogSec", &spec.watchdog_sec.to_string());
+        if spec.settings.watchdog_sec > 0 {
+            line(out, "WatchdogSec", &spec.settings.watchdog_sec.to_string());
         }
     } else {
         line(out, "Type", "exec");
     }
     let exec_start = [
-        exec_program(&spec.binary.to_string_lossy()),
+        exec_program(&spec.settings.binary.to_string_lossy()),
         kind.name().to_string(),
         "--config".to_string(),
-        exec_arg(&spec.config.to_string_lossy()),
+        exec_arg(&spec.settings.config.to_string_lossy()),
     ];
     line(out, "ExecStart", &exec_start.join(" "));
     line(out, "ExecReload", "/bin/kill -HUP $MAINPID");
-    let firewall = spec.firewall.commands(kind);
+    let firewall = spec.settings.firewall.commands(kind);
     for command in &firewall.start_pre {
         line(out, "ExecStartPre", command);
     }
@@ -299,10 +321,10 @@ fn render_service_process(out: &mut String, spec: &UnitSpec) {
         line(out, "ExecStopPost", command);
     }
     line(out, "Restart", "on-failure");
-    line(out, "RestartSec", &spec.restart_sec.to_string());
+    line(out, "RestartSec", &spec.settings.restart_sec.to_string());
     line(out, "SyslogIdentifier", &format!("shiwa-{}", kind.name()));
-    line(out, "User", &spec.user);
-    line(out, "Group", &spec.user);
+    line(out, "User", &spec.settings.user);
+    line(out, "Group", &spec.settings.user);
     line(out, "UMask", "0077");
     line(out, "StateDirectory", "shiwa");
     line(out, "StateDirectoryMode", "0750");

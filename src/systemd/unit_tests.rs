@@ -3,12 +3,7 @@ use super::*;
 fn spec(kind: UnitKind) -> UnitSpec {
     UnitSpec {
         kind,
-        binary: PathBuf::from("/usr/bin/shiwa"),
-        config: PathBuf::from("/etc/shiwa/shiwa.yml"),
-        user: "shiwa".into(),
-        restart_sec: 5,
-        watchdog_sec: 30,
-        firewall: Firewall::None,
+        settings: UnitSettings::for_tests(),
     }
 }
 
@@ -124,7 +119,7 @@ fn common_hardening_everywhere() {
 #[test]
 fn exec_start_names_the_subcommand_and_config() {
     let mut s = spec(UnitKind::CliSsh);
-    s.config = PathBuf::from("/etc/shiwa/prod.yml");
+    s.settings.config = PathBuf::from("/etc/shiwa/prod.yml");
     let text = render_unit(&s);
     assert_eq!(
         value(&text, "ExecStart"),
@@ -163,14 +158,14 @@ fn ports_per_kind() {
 #[test]
 fn watchdog_zero_is_omitted() {
     let mut s = spec(UnitKind::Sync);
-    s.watchdog_sec = 0;
+    s.settings.watchdog_sec = 0;
     assert!(values(&render_unit(&s), "WatchdogSec").is_empty());
 }
 
 #[test]
 fn firewall_lines_land_in_the_service_section() {
     let mut s = spec(UnitKind::ServeApi);
-    s.firewall = Firewall::Ufw;
+    s.settings.firewall = Firewall::Ufw;
     let text = render_unit(&s);
     assert_eq!(
         values(&text, "ExecStartPre"),

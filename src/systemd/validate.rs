@@ -15,10 +15,10 @@ impl InstallRequest {
         if self.kinds.is_empty() {
             return Err(invalid("--unit".into(), "name at least one unit"));
         }
-        validate_user(&self.user)?;
-        validate_path("--binary", &self.binary)?;
-        validate_path("--config", &self.config)?;
-        if self.restart_sec == 0 {
+        validate_user(&self.settings.user)?;
+        validate_path("--binary", &self.settings.binary)?;
+        validate_path("--config", &self.settings.config)?;
+        if self.settings.restart_sec == 0 {
             let reason = "must be at least 1 second (0 restarts in a tight loop)";
             return Err(invalid("--restart-sec 0".into(), reason));
         }
