@@ -47,25 +47,13 @@ fn export_then_import_gives_back_an_equal_config_for_every_example() {
         let original = shiwa::config::load_file(&example)
             .expect("example loads")
             .config;
-        let exported = shiwa()
-            .args(["export", "config", "--config"])
-            .arg(&example)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
+        let exported = support::export_config(&example, &[]);
         let envelope: serde_json::Value =
             serde_json::from_slice(&exported).expect("export is JSON");
         assert_eq!(envelope["format"], "shiwa-config-export");
         assert_eq!(envelope["version"], 1);
         let target = dir.path().join("imported.yml");
-        shiwa()
-            .args(["import", "config", "--config"])
-            .arg(&target)
-            .write_stdin(exported)
-            .assert()
-            .success();
+        support::import_config(&target, &[], exported).success();
         let imported = shiwa::config::load_file(&target)
             .expect("imported file loads")
             .config;
@@ -238,21 +226,9 @@ fn timebeat_keys_shiwa_does_not_implement_survive_the_round_trip() {
         .stderr(predicate::str::contains(
             "timebeat.license: Timebeat setting not implemented",
         ));
-    let exported = shiwa()
-        .args(["export", "config", "--config"])
-        .arg(&source)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let exported = support::export_config(&source, &[]);
     let target = dir.path().join("imported.yml");
-    shiwa()
-        .args(["import", "config", "--config"])
-        .arg(&target)
-        .write_stdin(exported)
-        .assert()
-        .success();
+    support::import_config(&target, &[], exported).success();
     let before = shiwa::config::load_file(&source).expect("loads").config;
     let after = shiwa::config::load_file(&target).expect("loads").config;
     assert_eq!(after, before);

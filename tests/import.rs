@@ -1,6 +1,6 @@
 //! `import config`: validation before writing, backups, dry runs, PKI restore with checksums.
 
-use crate::support::shiwa;
+use crate::support::{self, shiwa};
 use predicates::prelude::*;
 use std::fs;
 use std::path::Path;
@@ -28,11 +28,7 @@ fn a_rejected_import_leaves_every_file_untouched() {
     let target = dir.path().join("shiwa.yml");
     fs::write(&target, GOOD).expect("write");
     let before = snapshot(dir.path());
-    shiwa()
-        .args(["import", "config", "--config"])
-        .arg(&target)
-        .write_stdin("timebeat:\n  http:\n    bind_port: nope\n")
-        .assert()
+    support::import_config(&target, &[], "timebeat:\n  http:\n    bind_port: nope\n")
         .code(78)
         .stderr(predicate::str::contains(
             "<stdin>:3:16: timebeat.http.bind_port",
@@ -50,11 +46,7 @@ fn import_keeps_a_backup_and_reports_changes() {
     let target = dir.path().join("shiwa.yml");
     fs::write(&target, GOOD).expect("write");
     let new = GOOD.replace("10.99.1.1", "10.99.1.2");
-    shiwa()
-        .args(["import", "config", "--config"])
-        .arg(&target)
-        .write_stdin(new.clone())
-        .assert()
+    support::import_config(&target, &[], new.clone())
         .success()
         .stdout(predicate::str::contains(
             "timebeat.clock_sync.primary_clocks[0].ip",
@@ -77,15 +69,15 @@ fn dry_run_writes_nothing() {
     let target = dir.path().join("shiwa.yml");
     fs::write(&target, GOOD).expect("write");
     let before = snapshot(dir.path());
-    let out = shiwa()
-        .args(["import", "config", "--dry-run", "--json", "--config"])
-        .arg(&target)
-        .write_stdin(GOOD.replace("false", "true"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = support::import_config(
+        &target,
+        &["--dry-run", "--json"],
+        GOOD.replace("false", "true"),
+    )
+    .success()
+    .get_output()
+    .stdout
+    .clone();
     let report: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
     assert_eq!(report["dry_run"], true);
     assert_eq!(
@@ -148,14 +140,7 @@ fn pki_config(dir: &Path) -> std::path::PathBuf {
 fn with_pki_restores_files_and_rejects_tampered_checksums() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = pki_config(dir.path());
-    let exported = shiwa()
-        .args(["export", "config", "--with-pki", "--config"])
-        .arg(&config)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let exported = support::export_config(&config, &["--with-pki"]);
     let mut envelope: serde_json::Value = serde_json::from_slice(&exported).expect("JSON");
     assert_eq!(envelope["pki"].as_array().map(Vec::len), Some(3));
     let key = dir.path().join("pki/node.key");
@@ -167,11 +152,7 @@ fn with_pki_restores_files_and_rejects_tampered_checksums() {
         t["pki"][0]["sha256"] = serde_json::json!("00".repeat(32));
         t
     };
-    shiwa()
-        .args(["import", "config", "--config"])
-        .arg(&config)
-        .write_stdin(tampered.to_string())
-        .assert()
+    support::import_config(&config, &[], tampered.to_string())
         .code(78)
         .stderr(predicate::str::contains("sha256 mismatch"));
     assert!(
@@ -179,22 +160,13 @@ fn with_pki_restores_files_and_rejects_tampered_checksums() {
         "rejected import restored files"
     );
 
-    shiwa()
-        .args(["import", "config", "--config"])
-        .arg(&config)
-        .write_stdin(envelope.to_string())
-        .assert()
-        .success();
+    support::import_config(&config, &[], envelope.to_string()).success();
     assert_eq!(fs::read(&key).expect("restored key"), original_key);
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(&key).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "restored key mode");
     envelope["version"] = serde_json::json!(99);
-    shiwa()
-        .args(["import", "config", "--config"])
-        .arg(&config)
-        .write_stdin(envelope.to_string())
-        .assert()
+    support::import_config(&config, &[], envelope.to_string())
         .code(78)
         .stderr(predicate::str::contains("unsupported envelope version 99"));
 }
@@ -202,21 +174,10 @@ fn with_pki_restores_files_and_rejects_tampered_checksums() {
 #[test]
 fn a_redacted_export_cannot_be_imported_by_mistake() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let cloud = crate::support::repo_root().join("examples/timebeat-cloud.yml");
-    let exported = shiwa()
-        .args(["export", "config", "--redact", "--config"])
-        .arg(&cloud)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let cloud = support::repo_root().join("examples/timebeat-cloud.yml");
+    let exported = support::export_config(&cloud, &["--redact"]);
     let target = dir.path().join("shiwa.yml");
-    shiwa()
-        .args(["import", "config", "--config"])
-        .arg(&target)
-        .write_stdin(exported)
-        .assert()
+    support::import_config(&target, &[], exported)
         .code(78)
         .stderr(predicate::str::contains(
             "timebeat.cli.password: secret was redacted",

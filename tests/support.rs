@@ -51,3 +51,32 @@ pub fn have_tool(tool: &str) -> bool {
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
+
+/// `shiwa export config [FLAGS] --config CONFIG`, asserted to succeed; returns its stdout.
+pub fn export_config(config: &Path, flags: &[&str]) -> Vec<u8> {
+    shiwa()
+        .args(["export", "config"])
+        .args(flags)
+        .arg("--config")
+        .arg(config)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone()
+}
+
+/// `shiwa import config [FLAGS] --config TARGET` with `input` on stdin; the caller asserts.
+pub fn import_config(
+    target: &Path,
+    flags: &[&str],
+    input: impl Into<Vec<u8>>,
+) -> assert_cmd::assert::Assert {
+    shiwa()
+        .args(["import", "config"])
+        .args(flags)
+        .arg("--config")
+        .arg(target)
+        .write_stdin(input.into())
+        .assert()
+}
