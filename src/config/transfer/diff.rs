@@ -1,5 +1,6 @@
 //! What an import changes: a flat list of added, removed and changed keys.
 
+use crate::config::tree::join_key;
 use crate::secret::REDACTED;
 use serde::Serialize;
 use serde_json::Value;
@@ -93,11 +94,7 @@ fn flatten(value: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             for (key, child) in map {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
+                let path = join_key(prefix, key);
                 flatten(child, &path, out);
             }
         }
@@ -118,11 +115,7 @@ pub(super) fn find_redacted(value: &Value, prefix: &str, out: &mut Vec<String>) 
         Value::String(s) if s == REDACTED => out.push(prefix.to_string()),
         Value::Object(map) => {
             for (key, child) in map {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
+                let path = join_key(prefix, key);
                 find_redacted(child, &path, out);
             }
         }
