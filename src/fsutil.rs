@@ -31,6 +31,17 @@ impl crate::exit::HasExitStatus for WriteError {
 /// mode, renamed over `path`, and the directory is synced. Readers see the old file or the new
 /// one, never a mix. The parent directory must exist.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> Result<(), WriteError> {
+    write_atomic_owned(path, contents, mode, None)
+}
+
+/// As [`write_atomic`], and the new file gets owner `uid:gid` before it appears under `path`
+/// (used to replace a file without changing who may read it, e.g. `root:shiwa 0640`).
+pub fn write_atomic_owned(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> Result<(), WriteError> {
     let wrap = |source| WriteError {
         path: path.to_path_buf(),
         source,
@@ -43,6 +54,9 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> Result<(), Write
     temp.as_file()
         .set_permissions(Permissions::from_mode(mode))
         .map_err(wrap)?;
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::fchown(temp.as_file(), Some(uid), Some(gid)).map_err(wrap)?;
+    }
     temp.write_all(contents).map_err(wrap)?;
     temp.as_file().sync_all().map_err(wrap)?;
     temp.persist(path).map_err(|err| wrap(err.error))?;

@@ -184,3 +184,56 @@ fn a_redacted_export_cannot_be_imported_by_mistake() {
         ));
     assert!(!target.exists());
 }
+
+#[test]
+fn a_redacted_export_keeps_the_secrets_of_the_file_it_replaces() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cloud = support::repo_root().join("examples/timebeat-cloud.yml");
+    let target = dir.path().join("shiwa.yml");
+    fs::copy(&cloud, &target).expect("copy example");
+    let exported = support::export_config(&target, &["--redact"]);
+    let mut envelope: serde_json::Value = serde_json::from_slice(&exported).expect("JSON");
+    envelope["config"]["timebeat"]["http"]["bind_port"] = serde_json::json!(9088);
+    support::import_config(&target, &[], envelope.to_string())
+        .success()
+        .stdout(predicate::str::contains(
+            "kept timebeat.cli.password from the current file",
+        ))
+        .stdout(predicate::str::contains(
+            "kept output.elasticsearch.password from the current file",
+        ));
+    let config = shiwa::config::load_file(&target).expect("loads").config;
+    assert_eq!(config.timebeat.http.bind_port.0, 9088);
+    let cli_password = config.timebeat.cli.password.as_ref().map(|s| s.expose());
+    assert_eq!(cli_password, Some("changeme"));
+    let es = config.output.elasticsearch.expect("es output");
+    assert_eq!(es.password.as_ref().map(|s| s.expose()), Some("changeme"));
+}
+
+#[test]
+fn a_replaced_file_keeps_its_owner_group_and_mode() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("shiwa.yml");
+    fs::write(&target, GOOD).expect("write");
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).expect("chmod");
+    let owner = support::is_root().then_some((65534, 65534));
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::chown(&target, Some(uid), Some(gid)).expect("chown");
+    } else {
+        eprintln!("not root: checking the mode only, not a foreign owner");
+    }
+    support::import_config(&target, &[], GOOD.replace("10.99.1.1", "10.99.1.3"))
+        .success()
+        .stdout(predicate::str::contains("(mode 0640)"));
+    let meta = fs::metadata(&target).expect("metadata");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    if let Some((uid, gid)) = owner {
+        assert_eq!((meta.uid(), meta.gid()), (uid, gid));
+    }
+    assert!(
+        fs::read_to_string(&target)
+            .expect("read")
+            .contains("10.99.1.3")
+    );
+}

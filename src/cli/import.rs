@@ -56,18 +56,26 @@ pub fn run(args: ImportArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> 
             "dry_run": args.dry_run,
             "changes": plan.changes,
             "pki": plan.pki.iter().map(|f| &f.path).collect::<Vec<_>>(),
+            "kept_secrets": plan.kept_secrets,
             "outcome": outcome,
         }))?;
         return Ok(ExitStatus::Success);
     }
     render_changes(&plan);
+    for path in &plan.kept_secrets {
+        println!("kept {path} from the current file (it was redacted in the input)");
+    }
     match outcome {
         None => println!(
             "dry run: nothing written ({} would be replaced)",
             target.display()
         ),
         Some(outcome) => {
-            println!("wrote {} (mode 0600)", outcome.written.display());
+            println!(
+                "wrote {} (mode {:04o})",
+                outcome.written.display(),
+                outcome.mode
+            );
             if let Some(backup) = outcome.backup {
                 println!("previous file kept as {}", backup.display());
             }

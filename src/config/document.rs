@@ -49,7 +49,18 @@ pub fn redact_json(value: &mut Value) {
     }
 }
 
-fn insert_at(doc: &mut Value, path: &str, value: Value) {
+/// The value at a dotted path such as `output.elasticsearch.password` or `a.b[2].c`.
+pub fn value_at<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    split_path(path)
+        .into_iter()
+        .try_fold(doc, |node, segment| match segment {
+            PathSegment::Key(key) => node.get(key),
+            PathSegment::Index(i) => node.get(i),
+        })
+}
+
+/// Sets the value at a dotted path, creating mappings on the way (list items must exist).
+pub fn insert_at(doc: &mut Value, path: &str, value: Value) {
     let segments = split_path(path);
     let Some((last, parents)) = segments.split_last() else {
         return;

@@ -7,17 +7,19 @@
 
 mod diff;
 mod envelope;
+mod secrets;
 
 pub use diff::{Change, ChangeKind, diff_documents};
 pub use envelope::{EXPORT_FORMAT, EXPORT_VERSION, Envelope, PkiFile};
 
-use super::diagnostic::{ConfigError, Diagnostic, Severity};
+use super::diagnostic::{ConfigError, Diagnostic};
 use super::document::{to_document, to_yaml};
-use super::load::{LoadedConfig, load_file, load_tree, parse_tree};
+use super::load::{load_file, load_tree, parse_tree};
 use super::model::Config;
 use super::tree::NodeKind;
 use crate::exit::{ExitStatus, HasExitStatus};
 use crate::fsutil::{self, WriteError};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Imports larger than this are refused (a config plus its PKI files is a few kilobytes).
@@ -121,6 +123,8 @@ pub struct ImportPlan {
     pub changes: Vec<Change>,
     /// PKI files to restore, checksums verified.
     pub pki: Vec<PkiFile>,
+    /// Secrets that were redacted in the input and are kept from the current file.
+    pub kept_secrets: Vec<String>,
 }
 
 /// Reads and validates `input` fully; nothing is written.
@@ -154,19 +158,27 @@ pub fn prepare_import(
             (loaded, Vec::new(), yaml)
         }
     };
-    reject_redacted(&loaded, origin)?;
     for file in &pki {
         file.verify(origin)?;
     }
-    let current = load_file(target).ok().map(|c| to_document(&c.config));
-    let changes = diff_documents(current.as_ref(), &to_document(&loaded.config));
+    let current = load_file(target).ok().map(|c| c.config);
+    let filled = secrets::fill_redacted(loaded, current.as_ref(), origin)?;
+    let text = match filled.kept.is_empty() {
+        true => text_to_write,
+        false => render_yaml(&filled.loaded.config, origin)?,
+    };
+    let changes = diff_documents(
+        current.as_ref().map(to_document).as_ref(),
+        &to_document(&filled.loaded.config),
+    );
     Ok(ImportPlan {
         target: target.to_path_buf(),
-        text: text_to_write,
-        config: loaded.config,
-        warnings: loaded.warnings,
+        text,
+        config: filled.loaded.config,
+        warnings: filled.loaded.warnings,
         changes,
         pki,
+        kept_secrets: filled.kept,
     })
 }
 
@@ -175,6 +187,8 @@ pub fn prepare_import(
 pub struct ImportOutcome {
     /// The configuration file written.
     pub written: PathBuf,
+    /// Its permission bits.
+    pub mode: u32,
     /// Where the previous file was kept, if there was one.
     pub backup: Option<PathBuf>,
     /// PKI files restored.
@@ -182,8 +196,14 @@ pub struct ImportOutcome {
 }
 
 /// Writes a prepared import: the old file is kept as `.bak`, PKI files are restored, then the
-/// configuration is written (atomically, mode 0600).
+/// configuration is written atomically. A replaced file keeps its owner and group and its mode
+/// (never wider than 0640, so a `root:shiwa 0640` file stays readable by the service); a new
+/// file is 0600.
 pub fn apply_import(plan: &ImportPlan) -> Result<ImportOutcome, TransferError> {
+    let (mode, owner) = match std::fs::metadata(&plan.target) {
+        Ok(meta) => (meta.mode() & 0o640, Some((meta.uid(), meta.gid()))),
+        Err(_) => (0o600, None),
+    };
     let backup = if plan.target.exists() {
         let backup = backup_path(&plan.target);
         fsutil::backup_file(&plan.target, &backup)?;
@@ -199,9 +219,10 @@ pub fn apply_import(plan: &ImportPlan) -> Result<ImportOutcome, TransferError> {
         file.restore()?;
         pki_written.push(file.path.clone());
     }
-    fsutil::write_atomic(&plan.target, plan.text.as_bytes(), 0o600)?;
+    fsutil::write_atomic_owned(&plan.target, plan.text.as_bytes(), mode, owner)?;
     Ok(ImportOutcome {
         written: plan.target.clone(),
+        mode,
         backup,
         pki_written,
     })
@@ -220,30 +241,6 @@ fn render_yaml(config: &Config, origin: &str) -> Result<String, TransferError> {
     Ok(format!(
         "# Written by `shiwa import config` from {origin}.\n{body}"
     ))
-}
-
-fn reject_redacted(loaded: &LoadedConfig, origin: &str) -> Result<(), TransferError> {
-    let mut redacted = Vec::new();
-    diff::find_redacted(&to_document(&loaded.config), "", &mut redacted);
-    if redacted.is_empty() {
-        return Ok(());
-    }
-    Err(ConfigError::Invalid {
-        file: origin.to_string(),
-        diagnostics: redacted
-            .into_iter()
-            .map(|path| Diagnostic {
-                severity: Severity::Error,
-                file: origin.to_string(),
-                pos: None,
-                path,
-                message:
-                    "secret was redacted in the export: export without --redact, or fill it in"
-                        .into(),
-            })
-            .collect(),
-    }
-    .into())
 }
 
 fn envelope_error(origin: &str, message: String) -> TransferError {

@@ -109,25 +109,6 @@ fn flatten(value: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
     }
 }
 
-/// Dotted paths of values equal to the redaction placeholder.
-pub(super) fn find_redacted(value: &Value, prefix: &str, out: &mut Vec<String>) {
-    match value {
-        Value::String(s) if s == REDACTED => out.push(prefix.to_string()),
-        Value::Object(map) => {
-            for (key, child) in map {
-                let path = join_key(prefix, key);
-                find_redacted(child, &path, out);
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                find_redacted(item, &format!("{prefix}[{index}]"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
