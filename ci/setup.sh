@@ -17,6 +17,12 @@ PACKAGES=(
     "git           git"              # build.rs commit id, --version test
     "nftables      nft"              # systemd-install --firewall nftables, run in a namespace
     "util-linux    setpriv"          # tests drop root (setpriv --reuid) to see real EACCES
+    "iproute2      ip"               # real-peer tests run in network namespaces over veth
+    "chrony        chronyd"          # real NTP peer: server, client (-Q) and falseticker
+    "ntpsec-ntpdate ntpdig"          # reference NTP client against shiwa's server
+    "sntp          sntp"             # second reference NTP client
+    "faketime      faketime"         # a chronyd serving a shifted time (falseticker)
+    "linuxptp      ptp4l"            # real PTP peer
 )
 
 installed() {

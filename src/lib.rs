@@ -5,11 +5,14 @@
 //! See `docs/ARCHITECTURE.md` for the map.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod exit;
 pub mod fsutil;
 pub mod generate;
 pub mod pki;
 pub mod secret;
+pub mod source;
 pub mod systemd;
+pub mod time;
 pub mod version;

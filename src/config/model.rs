@@ -52,6 +52,18 @@ pub struct ClockSyncConfig {
     pub adjust_clock: bool,
     /// Offsets above this are never stepped (default 15m; `off` removes the limit).
     pub step_limit: StepLimit,
+    /// At start, an offset larger than this is stepped instead of slewed (default 20us, as
+    /// linuxptp's `first_step_threshold`; `0s` never steps at start).
+    pub first_step_threshold: ConfigDuration,
+    /// After the first update, offsets larger than this are stepped (default: never, the
+    /// clock is only slewed, as linuxptp's `step_threshold 0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_threshold: Option<ConfigDuration>,
+    /// Serve NTP from the free-running local clock at this stratum (1-15) when no source is
+    /// selected, as chrony's `local stratum`. Unset: a server without a source says it is
+    /// unsynchronised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_stratum: Option<u8>,
     /// Sources used while any of them is usable.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub primary_clocks: Vec<SourceConfig>,
@@ -65,6 +77,9 @@ impl Default for ClockSyncConfig {
         ClockSyncConfig {
             adjust_clock: true,
             step_limit: StepLimit::default(),
+            first_step_threshold: ConfigDuration(Duration::from_micros(20)),
+            step_threshold: None,
+            local_stratum: None,
             primary_clocks: Vec::new(),
             secondary_clocks: Vec::new(),
         }

@@ -57,6 +57,7 @@ impl Protocol {
             Protocol::Ntp => &[
                 "ip",
                 "pollinterval",
+                "interleaved",
                 "serve_unicast",
                 "server_only",
                 "interface",
@@ -157,6 +158,10 @@ pub struct SourceConfig {
     /// NTP poll interval (`4s`, `16s`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pollinterval: Option<ConfigDuration>,
+    /// NTP interleaved mode (chrony's `xleave`): the server's transmit timestamps come from
+    /// its kernel after the packet left, one exchange late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interleaved: Option<bool>,
     /// PPS pin number on the device.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<u32>,
@@ -213,6 +218,7 @@ impl SourceConfig {
             hybrid_e2e: None,
             ip: None,
             pollinterval: None,
+            interleaved: None,
             pin: None,
             index: None,
             cable_delay: None,

@@ -73,6 +73,12 @@ pub fn validate(
             "no clock sources: add entries under primary_clocks",
         );
     }
+    if let Some(stratum) = sync.local_stratum.filter(|s| !(1..=15).contains(s)) {
+        checker.error(
+            "timebeat.clock_sync.local_stratum",
+            format!("{stratum} is out of range: a local stratum is 1 to 15"),
+        );
+    }
     for (path, host) in [
         ("timebeat.http.bind_host", &config.timebeat.http.bind_host),
         ("timebeat.cli.bind_host", &config.timebeat.cli.bind_host),

@@ -1,0 +1,66 @@
+//! What every time source (NTP, PTP, PHC, PPS, NMEA) hands to selection and the servo.
+
+use crate::time::{Duration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Index of a source in the config: primary sources first, then secondary, in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SourceId(pub usize);
+
+/// The group a source belongs to (`primary_clocks` or `secondary_clocks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Group {
+    /// `primary_clocks`: used while any of them is usable.
+    Primary,
+    /// `secondary_clocks`: used when no primary is usable.
+    Secondary,
+}
+
+/// Leap second warning carried by NTP's LI field and PTP's leap flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Leap {
+    /// No leap second pending.
+    #[default]
+    None,
+    /// The last minute of the day has 61 seconds.
+    Insert,
+    /// The last minute of the day has 59 seconds.
+    Delete,
+    /// The source's clock is not synchronised (NTP LI = 3).
+    Unsynchronized,
+}
+
+/// One filtered measurement of the local clock against a source.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// Local clock minus the source's clock (positive: local is ahead).
+    pub offset: Duration,
+    /// Round-trip delay (NTP) or mean path delay × 2 (PTP).
+    pub delay: Duration,
+    /// Dispersion of this measurement (error growing with age and precision).
+    pub dispersion: Duration,
+    /// Jitter: RMS of offset differences in the source's filter.
+    pub jitter: Duration,
+    /// The source's root delay to its primary reference.
+    pub root_delay: Duration,
+    /// The source's root dispersion.
+    pub root_dispersion: Duration,
+    /// The source's stratum (PTP sources report 0 for a grandmaster with a primary reference).
+    pub stratum: u8,
+    /// The source's leap indicator.
+    pub leap: Leap,
+    /// When the measurement was taken, by the local clock.
+    pub local_time: Timestamp,
+}
+
+impl Measurement {
+    /// Root distance as RFC 5905 defines it: half the total round-trip delay plus all the
+    /// dispersion and jitter. The bound on the error of time taken from this source.
+    pub fn root_distance(&self) -> Duration {
+        let delay = (self.root_delay + self.delay) / 2;
+        delay + self.root_dispersion + self.dispersion + self.jitter
+    }
+}
