@@ -17,12 +17,16 @@ pub const NANOS_PER_SEC: i64 = 1_000_000_000;
 
 /// A point in time: nanoseconds since the Unix epoch (1970-01-01T00:00:00Z, UTC, no leap
 /// seconds), on whichever clock produced it. `i64` nanoseconds cover 1677–2262.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Timestamp(i64);
 
 /// A signed span of time in nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Duration(i64);
 

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod generated;
 mod import;
+mod peers;
 mod pki;
 mod support;
 mod systemd;
