@@ -7,6 +7,8 @@
 //! All namespaces share one CLOCK_REALTIME, so the true offset between any two is exactly 0
 //! and every offset measured is measurement error (../shared/PEERS.md).
 
+#![allow(dead_code, reason = "helpers shared by several peer tests")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};

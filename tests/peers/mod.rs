@@ -4,7 +4,7 @@
 
 pub mod lab;
 
-use crate::support::{have_tool, in_ci, is_root, require};
+use crate::support::{have_tool, is_root, require};
 
 /// True when the real-peer tests can run here: root and every peer tool present.
 pub fn peers_available(tools: &[&str]) -> bool {
@@ -17,7 +17,6 @@ pub fn peers_available(tools: &[&str]) -> bool {
             return false;
         }
     }
-    let _ = in_ci();
     true
 }
 
