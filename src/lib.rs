@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod engine;
 pub mod exit;
 pub mod fsutil;
 pub mod generate;

@@ -1,0 +1,3 @@
+//! The sync engine: wires sources → selection → servo → clock and publishes snapshots.
+
+pub mod plan;
