@@ -64,3 +64,48 @@ impl Measurement {
         delay + self.root_dispersion + self.dispersion + self.jitter
     }
 }
+
+/// How a source driver describes its peer between samples.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceStatus {
+    /// The peer answered recently (any bit of the reach register set).
+    pub reachable: bool,
+    /// The reach register: one bit per poll, 1 = answered.
+    pub reach: u8,
+    /// The peer's stratum.
+    pub stratum: Option<u8>,
+    /// The peer's reference id, rendered.
+    pub refid: Option<String>,
+    /// The current poll interval.
+    pub poll: Option<Duration>,
+    /// The resolved peer address.
+    pub address: Option<String>,
+    /// Why the peer cannot be used (kiss-o'-death DENY, resolution failure, ...).
+    pub problem: Option<String>,
+}
+
+/// What a source driver sends to the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceUpdate {
+    /// A new filtered measurement.
+    Sample {
+        /// Which source.
+        id: SourceId,
+        /// The measurement.
+        measurement: Measurement,
+    },
+    /// The peer's status changed.
+    Status {
+        /// Which source.
+        id: SourceId,
+        /// The new status.
+        status: SourceStatus,
+    },
+}
+
+/// What the engine tells running sources.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SourceCommand {
+    /// The clock was stepped by this amount: shift every offset held in filters.
+    ShiftOffsets(Duration),
+}
