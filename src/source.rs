@@ -82,6 +82,12 @@ pub struct SourceStatus {
     pub address: Option<String>,
     /// Why the peer cannot be used (kiss-o'-death DENY, resolution failure, ...).
     pub problem: Option<String>,
+    /// The peer refused service (kiss-o'-death DENY or RSTR).
+    pub denied: bool,
+    /// Replies rejected (bad origin, unsynchronised, stratum, distance, ...).
+    pub rejected: u64,
+    /// Requests that got no reply in time.
+    pub timeouts: u64,
 }
 
 /// What a source driver sends to the engine.
