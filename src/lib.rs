@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod generate;
 pub mod pki;
 pub mod secret;
+pub mod selection;
 pub mod source;
 pub mod systemd;
 pub mod time;
