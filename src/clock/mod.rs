@@ -6,6 +6,20 @@
 //! write methods cannot reach the inner clock, so monitor mode makes zero clock writes by
 //! construction.
 
+pub mod interference;
+pub mod phc;
+pub mod readonly;
+mod sys;
+pub mod system;
+
+pub use interference::{
+    ClockReading, InterferenceAlert, InterferenceConfig, InterferenceDetector, InterferenceEvent,
+};
+pub use phc::{PhcCapabilities, PhcClock, PhcError, PhcSample, SysOffsetStrategy};
+pub use readonly::ReadOnly;
+pub use sys::{KernelClockState, KernelStatus, KernelTimeState};
+pub use system::SystemClock;
+
 use crate::time::{Duration, Ppb, Timestamp};
 
 /// Error estimates and synchronisation status handed to the kernel (as `adjtimex`'s
