@@ -56,7 +56,7 @@ pub enum ClockError {
         operation: &'static str,
     },
     /// A frequency beyond what the clock can do was asked for.
-    #[error("{clock}: frequency {requested} outside ±{max}")]
+    #[error("{clock}: frequency {requested} outside ±{:.3}ppm", max.abs().as_ppm())]
     FrequencyOutOfRange {
         /// The clock's name.
         clock: String,
