@@ -8,5 +8,6 @@ mod config;
 mod generated;
 mod import;
 mod pki;
+mod status;
 mod support;
 mod systemd;
