@@ -31,6 +31,9 @@ _shiwa() {
             shiwa,setup-pki)
                 cmd="shiwa__subcmd__setup__subcmd__pki"
                 ;;
+            shiwa,status)
+                cmd="shiwa__subcmd__status"
+                ;;
             shiwa,systemd-install)
                 cmd="shiwa__subcmd__systemd__subcmd__install"
                 ;;
@@ -79,6 +82,9 @@ _shiwa() {
             shiwa__subcmd__help,setup-pki)
                 cmd="shiwa__subcmd__help__subcmd__setup__subcmd__pki"
                 ;;
+            shiwa__subcmd__help,status)
+                cmd="shiwa__subcmd__help__subcmd__status"
+                ;;
             shiwa__subcmd__help,systemd-install)
                 cmd="shiwa__subcmd__help__subcmd__systemd__subcmd__install"
                 ;;
@@ -113,7 +119,7 @@ _shiwa() {
 
     case "${cmd}" in
         shiwa)
-            opts="-c -h -V --config --log-level --help --version config export import setup-pki systemd-install help"
+            opts="-c -h -V --config --log-level --help --version config export import setup-pki status systemd-install help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,7 +381,7 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help)
-            opts="config export import setup-pki systemd-install help"
+            opts="config export import setup-pki status systemd-install help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,6 +507,20 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help__subcmd__setup__subcmd__pki)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -678,6 +698,36 @@ _shiwa() {
                     return 0
                     ;;
                 --warn-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__status)
+            opts="-c -h -V --socket --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -29,6 +29,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
             cand import 'Import a configuration (envelope, YAML or JSON), validating it before writing'
             cand setup-pki 'Create a CA, client and server certificates (replaces the openssl recipe)'
+            cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
             cand systemd-install 'Write hardened systemd units for shiwa''s long-running subcommands'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -163,6 +164,17 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'shiwa;status'= {
+            cand --socket 'The observation socket of shiwa sync'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print the whole snapshot as JSON (field names documented in the shiwa::observe docs)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'shiwa;systemd-install'= {
             cand --unit 'Units to install (repeat the option or separate with commas)'
             cand --user 'User and group the services run as (created as a system user when missing)'
@@ -189,6 +201,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
             cand import 'Import a configuration (envelope, YAML or JSON), validating it before writing'
             cand setup-pki 'Create a CA, client and server certificates (replaces the openssl recipe)'
+            cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
             cand systemd-install 'Write hardened systemd units for shiwa''s long-running subcommands'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -211,6 +224,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;import;config'= {
         }
         &'shiwa;help;setup-pki'= {
+        }
+        &'shiwa;help;status'= {
         }
         &'shiwa;help;systemd-install'= {
         }

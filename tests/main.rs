@@ -9,5 +9,6 @@ mod generated;
 mod import;
 mod peers;
 mod pki;
+mod status;
 mod support;
 mod systemd;

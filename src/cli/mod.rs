@@ -15,6 +15,7 @@ mod generate;
 mod import;
 mod output;
 mod setup_pki;
+mod status;
 mod systemd_install;
 
 /// The top of the command tree.
@@ -82,6 +83,12 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Create a CA, client and server certificates (replaces the openssl recipe)
     SetupPki(setup_pki::SetupPkiArgs),
+    /// Show the clock's synchronisation state and its sources (exit 3 when not synchronised)
+    ///
+    /// Asks the running `shiwa sync` on its observation socket. Exit status: 0 when the clock is
+    /// synchronised, 3 when it is not, 1 when shiwa sync cannot be reached (77 when the
+    /// socket's permissions keep you out).
+    Status(status::StatusArgs),
     /// Write hardened systemd units for shiwa's long-running subcommands
     SystemdInstall(systemd_install::SystemdInstallArgs),
     /// Generate shell completions and man pages
@@ -120,6 +127,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Export(args) => export::run(args, global),
         Command::Import(args) => import::run(args, global),
         Command::SetupPki(args) => setup_pki::run(args, global),
+        Command::Status(args) => status::run(args),
         Command::SystemdInstall(args) => systemd_install::run(args, global),
         Command::Generate(args) => generate::run(args),
     }
@@ -141,6 +149,9 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::systemd::SystemdError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::observe::ObserveError>() {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {

@@ -19,6 +19,7 @@
 
 pub mod exec;
 pub mod firewall;
+pub mod notify;
 pub mod plan;
 pub mod report;
 pub mod unit;
