@@ -119,7 +119,7 @@ fn locked() -> SyncSnapshot {
     ];
     snapshot.record_event(EventRecord {
         time: now() - Duration::from_secs(7_400),
-        kind: EventKind::Step,
+        kind: EventKind::ClockStepped,
         severity: EventSeverity::Warning,
         message: "stepped the clock by -1.500s".into(),
     });
@@ -194,7 +194,7 @@ fn json_is_the_snapshot_with_unit_named_fields() {
     assert_eq!(value["sources"][0]["state"], "selected");
     assert_eq!(value["sources"][1]["state"], "unreachable");
     assert_eq!(value["sources"][1]["offset_ns"], serde_json::Value::Null);
-    assert_eq!(value["events"][0]["kind"], "step");
+    assert_eq!(value["events"][0]["kind"], "clock_stepped");
     let back: SyncSnapshot = serde_json::from_value(value).expect("reads back");
     assert_eq!(back, snapshot);
 }

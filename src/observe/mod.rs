@@ -74,8 +74,10 @@
 //!   }],
 //!   "events": [{                           at most 50, oldest first
 //!     "time": "2026-…Z",
-//!     "kind": "step",                      step | group_change | source_change | state_change
-//!                                          | interference | step_limit_exceeded | control
+//!     "kind": "clock_stepped",             sync_lost | sync_recovered | source_unreachable
+//!                                          | source_group_changed | source_selected
+//!                                          | falseticker | clock_stepped | step_limit_exceeded
+//!                                          | interference_detected | config_changed
 //!                                          (readers must accept other kinds)
 //!     "severity": "warning",               info | warning | error
 //!     "message": "stepped the clock by -1.500s"

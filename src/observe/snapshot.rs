@@ -282,42 +282,81 @@ pub struct EventRecord {
     pub message: String,
 }
 
-/// The kinds of [`EventRecord`]. Readers must accept kinds they do not know (they read as
-/// [`EventKind::Other`]).
+/// The kinds of [`EventRecord`], named as the fleet event registry names them. Readers must
+/// accept kinds they do not know (they read as [`EventKind::Other`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
-    /// The clock was stepped.
-    Step,
-    /// Selection switched between primary and secondary sources.
-    GroupChange,
+    /// No usable source any more.
+    SyncLost,
+    /// Synchronised (again).
+    SyncRecovered,
+    /// A source stopped answering or refused service.
+    SourceUnreachable,
+    /// Selection moved between primary and secondary sources.
+    SourceGroupChanged,
     /// A different source was selected.
-    SourceChange,
-    /// The clock entered or left [`ClockState::Locked`], holdover, etc.
-    StateChange,
-    /// Another program adjusted the clock.
-    Interference,
+    SourceSelected,
+    /// A source disagrees with the majority and is not used.
+    Falseticker,
+    /// The clock was stepped.
+    ClockStepped,
     /// An offset beyond `step_limit` was seen; the clock was not stepped.
     StepLimitExceeded,
+    /// Another program stepped or slewed the clock.
+    InterferenceDetected,
     /// The configuration was reloaded, or a source enabled/disabled.
-    Control,
+    ConfigChanged,
     /// A kind this build does not know.
     #[serde(other)]
     Other,
 }
 
 impl EventKind {
-    /// The name used in JSON (`step`, `group_change`).
+    /// Every known kind.
+    pub const ALL: [EventKind; 10] = [
+        EventKind::SyncLost,
+        EventKind::SyncRecovered,
+        EventKind::SourceUnreachable,
+        EventKind::SourceGroupChanged,
+        EventKind::SourceSelected,
+        EventKind::Falseticker,
+        EventKind::ClockStepped,
+        EventKind::StepLimitExceeded,
+        EventKind::InterferenceDetected,
+        EventKind::ConfigChanged,
+    ];
+
+    /// The name used in JSON (`clock_stepped`, `source_group_changed`).
     pub fn name(self) -> &'static str {
         match self {
-            EventKind::Step => "step",
-            EventKind::GroupChange => "group_change",
-            EventKind::SourceChange => "source_change",
-            EventKind::StateChange => "state_change",
-            EventKind::Interference => "interference",
+            EventKind::SyncLost => "sync_lost",
+            EventKind::SyncRecovered => "sync_recovered",
+            EventKind::SourceUnreachable => "source_unreachable",
+            EventKind::SourceGroupChanged => "source_group_changed",
+            EventKind::SourceSelected => "source_selected",
+            EventKind::Falseticker => "falseticker",
+            EventKind::ClockStepped => "clock_stepped",
             EventKind::StepLimitExceeded => "step_limit_exceeded",
-            EventKind::Control => "control",
+            EventKind::InterferenceDetected => "interference_detected",
+            EventKind::ConfigChanged => "config_changed",
             EventKind::Other => "other",
+        }
+    }
+
+    /// How much an operator should care, by default.
+    pub fn default_severity(self) -> EventSeverity {
+        match self {
+            EventKind::SyncLost | EventKind::StepLimitExceeded => EventSeverity::Error,
+            EventKind::SourceUnreachable
+            | EventKind::SourceGroupChanged
+            | EventKind::Falseticker
+            | EventKind::ClockStepped
+            | EventKind::InterferenceDetected => EventSeverity::Warning,
+            EventKind::SyncRecovered
+            | EventKind::SourceSelected
+            | EventKind::ConfigChanged
+            | EventKind::Other => EventSeverity::Info,
         }
     }
 }
