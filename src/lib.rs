@@ -12,6 +12,8 @@ pub mod fsutil;
 pub mod generate;
 pub mod pki;
 pub mod secret;
+pub mod servo;
+pub mod sim;
 pub mod source;
 pub mod systemd;
 pub mod time;

@@ -6,6 +6,10 @@
 //! write methods cannot reach the inner clock, so monitor mode makes zero clock writes by
 //! construction.
 
+pub mod simulated;
+
+pub use simulated::SimulatedClock;
+
 use crate::time::{Duration, Ppb, Timestamp};
 
 /// Error estimates and synchronisation status handed to the kernel (as `adjtimex`'s
