@@ -15,6 +15,8 @@ pub mod observe;
 pub mod pki;
 pub mod secret;
 pub mod selection;
+pub mod servo;
+pub mod sim;
 pub mod source;
 pub mod systemd;
 pub mod time;

@@ -9,6 +9,7 @@
 pub mod interference;
 pub mod phc;
 pub mod readonly;
+pub mod simulated;
 mod sys;
 pub mod system;
 
@@ -18,6 +19,7 @@ pub use interference::{
 pub use phc::{PhcCapabilities, PhcClock, PhcError, PhcSample, SysOffsetStrategy};
 pub use readonly::ReadOnly;
 pub use sys::{KernelClockState, KernelStatus, KernelTimeState};
+pub use simulated::SimulatedClock;
 pub use system::SystemClock;
 
 use crate::time::{Duration, Ppb, Timestamp};
