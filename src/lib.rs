@@ -11,6 +11,7 @@ pub mod engine;
 pub mod exit;
 pub mod fsutil;
 pub mod generate;
+pub mod net;
 pub mod observe;
 pub mod pki;
 pub mod secret;
