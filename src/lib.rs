@@ -10,6 +10,7 @@ pub mod config;
 pub mod exit;
 pub mod fsutil;
 pub mod generate;
+pub mod ntp;
 pub mod pki;
 pub mod secret;
 pub mod source;
