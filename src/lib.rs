@@ -12,6 +12,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod generate;
 pub mod net;
+pub mod ntp;
 pub mod observe;
 pub mod pki;
 pub mod secret;
