@@ -28,11 +28,17 @@ _shiwa() {
             shiwa,import)
                 cmd="shiwa__subcmd__import"
                 ;;
+            shiwa,query)
+                cmd="shiwa__subcmd__query"
+                ;;
             shiwa,setup-pki)
                 cmd="shiwa__subcmd__setup__subcmd__pki"
                 ;;
             shiwa,status)
                 cmd="shiwa__subcmd__status"
+                ;;
+            shiwa,sync)
+                cmd="shiwa__subcmd__sync"
                 ;;
             shiwa,systemd-install)
                 cmd="shiwa__subcmd__systemd__subcmd__install"
@@ -79,11 +85,17 @@ _shiwa() {
             shiwa__subcmd__help,import)
                 cmd="shiwa__subcmd__help__subcmd__import"
                 ;;
+            shiwa__subcmd__help,query)
+                cmd="shiwa__subcmd__help__subcmd__query"
+                ;;
             shiwa__subcmd__help,setup-pki)
                 cmd="shiwa__subcmd__help__subcmd__setup__subcmd__pki"
                 ;;
             shiwa__subcmd__help,status)
                 cmd="shiwa__subcmd__help__subcmd__status"
+                ;;
+            shiwa__subcmd__help,sync)
+                cmd="shiwa__subcmd__help__subcmd__sync"
                 ;;
             shiwa__subcmd__help,systemd-install)
                 cmd="shiwa__subcmd__help__subcmd__systemd__subcmd__install"
@@ -119,7 +131,7 @@ _shiwa() {
 
     case "${cmd}" in
         shiwa)
-            opts="-c -h -V --config --log-level --help --version config export import setup-pki status systemd-install help"
+            opts="-c -h -V --config --log-level --help --version sync status query config export import setup-pki systemd-install help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +393,7 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help)
-            opts="config export import setup-pki status systemd-install help"
+            opts="sync status query config export import setup-pki systemd-install help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -506,6 +518,20 @@ _shiwa() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        shiwa__subcmd__help__subcmd__query)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         shiwa__subcmd__help__subcmd__setup__subcmd__pki)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -521,6 +547,20 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -650,6 +690,48 @@ _shiwa() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        shiwa__subcmd__query)
+            opts="-n -c -h -V --count --interleaved --timeout --interval --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         shiwa__subcmd__setup__subcmd__pki)
             opts="-c -h -V --dir --days --ca-days --key-type --ca-cn --client-name --client-cn --server-cn --san --owner --force --renew --check --warn-days --json --config --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -722,6 +804,36 @@ _shiwa() {
             ;;
         shiwa__subcmd__status)
             opts="-c -h -V --socket --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__sync)
+            opts="-c -h -V --socket --monitor --config --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -25,13 +25,52 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
+            cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
+            cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
             cand import 'Import a configuration (envelope, YAML or JSON), validating it before writing'
             cand setup-pki 'Create a CA, client and server certificates (replaces the openssl recipe)'
-            cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
             cand systemd-install 'Write hardened systemd units for shiwa''s long-running subcommands'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;sync'= {
+            cand --socket 'Observation/control socket to create'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --monitor 'Never write the clock, whatever `adjust_clock` says (monitor mode)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;status'= {
+            cand --socket 'The observation socket of shiwa sync'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print the whole snapshot as JSON (field names documented in the shiwa::observe docs)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;query'= {
+            cand -n 'Number of requests'
+            cand --count 'Number of requests'
+            cand --timeout 'Seconds to wait for each answer'
+            cand --interval 'Seconds between requests'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --interleaved 'Use interleaved mode (as chrony''s xleave): precise server transmit timestamps, one exchange late'
+            cand --json 'Print JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'shiwa;config'= {
             cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
@@ -164,17 +203,6 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'shiwa;status'= {
-            cand --socket 'The observation socket of shiwa sync'
-            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
-            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
-            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
-            cand --json 'Print the whole snapshot as JSON (field names documented in the shiwa::observe docs)'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'shiwa;systemd-install'= {
             cand --unit 'Units to install (repeat the option or separate with commas)'
             cand --user 'User and group the services run as (created as a system user when missing)'
@@ -197,13 +225,21 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --version 'Print version'
         }
         &'shiwa;help'= {
+            cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
+            cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
+            cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
             cand import 'Import a configuration (envelope, YAML or JSON), validating it before writing'
             cand setup-pki 'Create a CA, client and server certificates (replaces the openssl recipe)'
-            cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
             cand systemd-install 'Write hardened systemd units for shiwa''s long-running subcommands'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;help;sync'= {
+        }
+        &'shiwa;help;status'= {
+        }
+        &'shiwa;help;query'= {
         }
         &'shiwa;help;config'= {
             cand check 'Validate a configuration file and list every problem (exit 78 when invalid)'
@@ -224,8 +260,6 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;import;config'= {
         }
         &'shiwa;help;setup-pki'= {
-        }
-        &'shiwa;help;status'= {
         }
         &'shiwa;help;systemd-install'= {
         }

@@ -11,4 +11,5 @@ mod peers;
 mod pki;
 mod status;
 mod support;
+mod sync;
 mod systemd;

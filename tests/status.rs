@@ -154,7 +154,7 @@ fn synchronised_clock_prints_both_tables_and_exits_0() {
         "unreachable (no reply)",
         "secondary",
         "000",
-        "warning step: stepped the clock by -1.500s",
+        "warning clock_stepped: stepped the clock by -1.500s",
     ] {
         assert!(
             stdout.contains(expected),

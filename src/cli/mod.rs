@@ -14,8 +14,10 @@ mod export;
 mod generate;
 mod import;
 mod output;
+mod query;
 mod setup_pki;
 mod status;
+mod sync;
 mod systemd_install;
 
 /// The top of the command tree.
@@ -75,6 +77,16 @@ pub struct GlobalArgs {
 /// The subcommands. Only ones that work are listed.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the clock-sync daemon (NTP client and server, servo, observation socket)
+    Sync(sync::SyncArgs),
+    /// Show the clock's synchronisation state and its sources (exit 3 when not synchronised)
+    ///
+    /// Asks the running `shiwa sync` on its observation socket. Exit status: 0 when the clock is
+    /// synchronised, 3 when it is not, 1 when shiwa sync cannot be reached (77 when the
+    /// socket's permissions keep you out).
+    Status(status::StatusArgs),
+    /// Probe an NTP server once (like ntpdig / ntpdate -q)
+    Query(query::QueryArgs),
     /// Check or show the configuration
     Config(config::ConfigArgs),
     /// Export the configuration as a JSON envelope (for backups and provisioning)
@@ -83,12 +95,6 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Create a CA, client and server certificates (replaces the openssl recipe)
     SetupPki(setup_pki::SetupPkiArgs),
-    /// Show the clock's synchronisation state and its sources (exit 3 when not synchronised)
-    ///
-    /// Asks the running `shiwa sync` on its observation socket. Exit status: 0 when the clock is
-    /// synchronised, 3 when it is not, 1 when shiwa sync cannot be reached (77 when the
-    /// socket's permissions keep you out).
-    Status(status::StatusArgs),
     /// Write hardened systemd units for shiwa's long-running subcommands
     SystemdInstall(systemd_install::SystemdInstallArgs),
     /// Generate shell completions and man pages
@@ -123,6 +129,8 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     let global = &cli.global;
     match cli.command {
+        Command::Sync(args) => sync::run(args, global),
+        Command::Query(args) => query::run(args, global),
         Command::Config(args) => config::run(args, global),
         Command::Export(args) => export::run(args, global),
         Command::Import(args) => import::run(args, global),
@@ -152,6 +160,9 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::observe::ObserveError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::engine::EngineError>() {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {

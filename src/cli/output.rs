@@ -1,21 +1,41 @@
 //! Rendering helpers shared by the subcommands: JSON, tables, progress, logging setup.
 
 use crate::config::Diagnostic;
+use crate::observe::LogBuffer;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-/// Sets up `tracing` to log to stderr at `level` (a level name or a filter directive).
+/// The last log records, kept in memory for `logs N` (the observation socket's `logs`).
+static LOG_BUFFER: OnceLock<LogBuffer> = OnceLock::new();
+
+/// Sets up `tracing` to log to stderr at `level` (a level name or a filter directive), and
+/// to keep the last records in memory (see [`log_buffer`]).
 pub fn init_logging(level: &str) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
+    let buffer = log_buffer();
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false),
+        )
+        .with(buffer.layer())
         .try_init();
+}
+
+/// The process's in-memory log buffer.
+pub fn log_buffer() -> LogBuffer {
+    LOG_BUFFER
+        .get_or_init(|| LogBuffer::new(crate::observe::logs::DEFAULT_CAPACITY))
+        .clone()
 }
 
 /// Prints `value` as pretty JSON on stdout, followed by a newline.

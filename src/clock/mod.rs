@@ -18,8 +18,8 @@ pub use interference::{
 };
 pub use phc::{PhcCapabilities, PhcClock, PhcError, PhcSample, SysOffsetStrategy};
 pub use readonly::ReadOnly;
-pub use sys::{KernelClockState, KernelStatus, KernelTimeState};
 pub use simulated::SimulatedClock;
+pub use sys::{KernelClockState, KernelStatus, KernelTimeState};
 pub use system::SystemClock;
 
 use crate::time::{Duration, Ppb, Timestamp};

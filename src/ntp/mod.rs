@@ -81,8 +81,10 @@
 //! (and port) for every request.
 
 pub mod client;
+pub mod driver;
 pub mod filter;
 pub mod packet;
+pub mod query;
 pub mod refid;
 pub mod server;
 pub mod timestamp;

@@ -3,6 +3,7 @@
 //! the test with the reason (`support::require`).
 
 pub mod lab;
+mod ntp;
 
 use crate::support::{have_tool, is_root, require};
 

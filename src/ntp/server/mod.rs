@@ -17,6 +17,9 @@ use crate::time::{Duration, Timestamp};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
+/// Where the transmit timestamp sits in a packet (the last 8 bytes of the header).
+const TRANSMIT_OFFSET: usize = 40;
+
 /// A kernel TX timestamp further than this from the estimate is refused.
 pub const MAX_TX_DELAY: Duration = Duration::from_secs(1);
 
@@ -239,6 +242,16 @@ impl NtpServer {
                 receive,
             },
         }
+    }
+
+    /// Rewrites the transmit timestamp of a basic response with a later clock reading taken
+    /// just before the datagram goes out, so the time spent building it does not bias the
+    /// client's offset. Interleaved responses carry a kernel timestamp and are left alone.
+    pub fn restamp_transmit(packet: &mut [u8; HEADER_LEN], transmit: Timestamp) {
+        let bits = NtpTimestamp::from_timestamp(transmit)
+            .with_low_bit(false)
+            .to_bits();
+        packet[TRANSMIT_OFFSET..].copy_from_slice(&bits.to_be_bytes());
     }
 
     /// The kernel TX timestamp of the response identified by `key`: the transmit timestamp

@@ -391,3 +391,25 @@ fn tx_timestamps_for_unknown_responses_are_refused() {
     );
     assert!(server.on_transmitted(key, at(20)));
 }
+
+#[test]
+fn restamping_a_basic_response_moves_only_its_transmit_timestamp() {
+    let mut server = NtpServer::new(ServerConfig::default());
+    let (original, _, _) = respond(
+        &mut server,
+        &request(0, 0, 0xABCD, 4),
+        client_addr(1, 40_000),
+        at(0),
+        &synced_state(),
+    );
+    let mut bytes = original.to_bytes();
+    let later = Timestamp::from_secs_nanos(1_800_000_000, 123_456_789);
+    NtpServer::restamp_transmit(&mut bytes, later);
+    let restamped = NtpPacket::parse(&bytes).expect("still a packet");
+    assert_eq!(
+        restamped.transmit,
+        NtpTimestamp::from_timestamp(later).with_low_bit(false)
+    );
+    assert_eq!(restamped.receive, original.receive);
+    assert_eq!(restamped.origin, original.origin);
+}

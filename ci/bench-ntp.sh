@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# NTP measurement quality, side by side: shiwa (monitor mode) and chronyd (-x) as clients of
+# the same chronyd server over veth, in one run, in network namespaces this script creates.
+#
+#   sudo bash ci/bench-ntp.sh [--minutes N] [--out FILE] [--binary PATH]
+#
+# Four clients run at once against 10.99.1.1: shiwa basic (1 s poll), shiwa interleaved
+# (0.25 s), chronyd basic (minpoll 0) and chronyd xleave (minpoll -2). All namespaces share one
+# CLOCK_REALTIME, so the true offset is exactly 0 and every offset measured is error.
+# Prints mean, SD and p99 of the raw and filtered offsets (local - reference, ns), shiwa's RSS
+# and CPU, and `shiwa status` wall time. Nothing here writes the clock: every daemon runs
+# without CAP_SYS_TIME, chronyd with -x, shiwa with --monitor; the kernel clock state is read
+# before and after and compared.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+minutes=10
+out=""
+binary=target/release/shiwa
+while (($#)); do
+    case $1 in
+        --minutes) minutes=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        --binary) binary=$2; shift 2 ;;
+        *) echo "usage: $0 [--minutes N] [--out FILE] [--binary PATH]" >&2; exit 2 ;;
+    esac
+done
+((EUID == 0)) || { echo "bench-ntp.sh: needs root (network namespaces)" >&2; exit 77; }
+for tool in ip chronyd chronyc setpriv python3; do
+    command -v "$tool" >/dev/null || { echo "bench-ntp.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
+done
+[[ -x $binary ]] || cargo build --release --locked
+
+tag="shb$$"
+server_ns="${tag}s"
+client_ns="${tag}c"
+dir=$(mktemp -d /tmp/shiwa-bench.XXXXXX)
+chmod 700 "$dir"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    ip netns del "$server_ns" 2>/dev/null || true
+    ip netns del "$client_ns" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+kernel_state() { python3 ci/clock_state.py; }
+clock_before=$(kernel_state)
+
+ip netns add "$server_ns"
+ip netns add "$client_ns"
+ip link add "${tag}vs" type veth peer name "${tag}vc"
+ip link set "${tag}vs" netns "$server_ns"
+ip link set "${tag}vc" netns "$client_ns"
+ip -n "$server_ns" addr add 10.99.1.1/24 dev "${tag}vs"
+ip -n "$client_ns" addr add 10.99.1.2/24 dev "${tag}vc"
+for ns in "$server_ns" "$client_ns"; do ip -n "$ns" link set lo up; done
+ip -n "$server_ns" link set "${tag}vs" up
+ip -n "$client_ns" link set "${tag}vc" up
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" setpriv --bounding-set=-sys_time "$@"; }
+
+# chronyd: the server, and two clients (basic, xleave) logging measurements and statistics.
+chrony_conf() { # name, extra lines...
+    local name=$1; shift
+    mkdir -p "$dir/$name"; chmod 700 "$dir/$name"
+    {
+        printf '%s\n' "$@"
+        echo "cmdport 0"
+        echo "bindcmdaddress $dir/$name/chronyd.sock"
+        echo "pidfile $dir/$name/chronyd.pid"
+    } >"$dir/$name/chrony.conf"
+}
+chrony_conf server "local stratum 1" "allow 10.99.0.0/16" "bindaddress 10.99.1.1" "port 123"
+chrony_conf basic "server 10.99.1.1 iburst minpoll 0 maxpoll 0" "port 0" \
+    "logdir $dir/basic" "log measurements statistics"
+chrony_conf xleave "server 10.99.1.1 iburst xleave minpoll -2 maxpoll -2" "port 0" \
+    "logdir $dir/xleave" "log measurements statistics"
+in_ns "$server_ns" chronyd -x -d -u root -f "$dir/server/chrony.conf" >"$dir/server.log" 2>&1 &
+pids+=($!)
+sleep 0.5
+for name in basic xleave; do
+    in_ns "$client_ns" chronyd -x -d -u root -f "$dir/$name/chrony.conf" >"$dir/chrony-$name.log" 2>&1 &
+    pids+=($!)
+done
+
+# shiwa: two monitor-mode instances, basic 1 s and interleaved 0.25 s.
+shiwa_conf() { # name, pollinterval, interleaved
+    cat >"$dir/shiwa-$1.yml" <<EOF
+timebeat:
+  clock_sync:
+    adjust_clock: false
+    primary_clocks:
+      - protocol: ntp
+        ip: 10.99.1.1
+        pollinterval: $2
+        interleaved: $3
+EOF
+}
+shiwa_conf basic 1s false
+shiwa_conf xleave 250ms true
+shiwa_pids=()
+for name in basic xleave; do
+    SHIWA_LOG="info,shiwa::ntp=debug" in_ns "$client_ns" "$binary" sync --monitor \
+        --config "$dir/shiwa-$name.yml" --socket "$dir/shiwa-$name.sock" \
+        >"$dir/shiwa-$name.log" 2>&1 &
+    pids+=($!)
+    shiwa_pids+=($!)
+done
+
+seconds=$((minutes * 60))
+echo "bench-ntp.sh: running ${minutes} min (logs in $dir)" >&2
+sleep "$seconds"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+for i in 0 1; do
+    pid=${shiwa_pids[$i]}
+    # setpriv and ip exec, so the pid is shiwa itself.
+    echo "shiwa_${i}_rss_kb $(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
+    echo "shiwa_${i}_hwm_kb $(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
+    echo "shiwa_${i}_cpu_seconds $(echo "scale=2; $(cpu_ticks "$pid") / $hz" | bc 2>/dev/null || echo "$(cpu_ticks "$pid") ticks")"
+done >"$dir/process.txt"
+status_times=()
+for _ in $(seq 50); do
+    start=$(date +%s%N)
+    "$binary" status --socket "$dir/shiwa-basic.sock" --json >/dev/null || true
+    status_times+=($((($(date +%s%N) - start) / 1000)))
+done
+printf '%s\n' "${status_times[@]}" >"$dir/status_us.txt"
+
+clock_after=$(kernel_state)
+python3 ci/bench_ntp_report.py "$dir" "$seconds" "$clock_before" "$clock_after" | tee "${out:-/dev/stderr}"

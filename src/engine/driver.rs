@@ -1,0 +1,276 @@
+//! The async driver of `shiwa sync`: owns the clock, the source tasks, the NTP servers and the
+//! observation socket, and feeds the pure [`EngineCore`]. Thin: every decision is the core's.
+
+use super::core::{EngineAction, EngineCore};
+use super::sources::SourceTasks;
+use super::{EngineError, settings};
+use crate::clock::{Clock, InterferenceDetector, InterferenceEvent, SystemClock};
+use crate::config::{self, Config};
+use crate::observe::{
+    ControlCommand, ControlRequest, LogBuffer, ObserveState, SourceSelector, SyncSnapshot,
+};
+use crate::source::{SourceCommand, SourceUpdate};
+use crate::systemd::notify::{Notifier, NotifyError, clock_status};
+use crate::time::Timestamp;
+use std::path::PathBuf;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, watch};
+
+/// How `shiwa sync` was asked to run.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// The config file (re-read on SIGHUP and `reload`).
+    pub config_path: PathBuf,
+    /// The observation/control socket.
+    pub socket_path: PathBuf,
+    /// Force monitor mode whatever the config says (`--monitor`).
+    pub force_monitor: bool,
+}
+
+/// The running daemon's moving parts.
+struct Daemon {
+    options: DaemonOptions,
+    config: Config,
+    clock: Box<dyn Clock>,
+    core: EngineCore,
+    detector: InterferenceDetector,
+    tasks: SourceTasks,
+    updates_tx: mpsc::Sender<SourceUpdate>,
+    snapshot_tx: watch::Sender<SyncSnapshot>,
+    host: String,
+    notifier: Notifier,
+    notify_failed: bool,
+}
+
+/// Runs `shiwa sync` until SIGTERM or SIGINT.
+pub async fn run(
+    options: DaemonOptions,
+    config: Config,
+    logs: LogBuffer,
+) -> Result<(), EngineError> {
+    let clock = settings::open_clock(&config, options.force_monitor)?;
+    let now = clock.now()?;
+    let host = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "localhost".into());
+    let (snapshot_tx, snapshot_rx) = watch::channel(SyncSnapshot::starting(now, host.clone()));
+    let (control_tx, mut control_rx) = mpsc::channel::<ControlRequest>(16);
+    let (updates_tx, mut updates_rx) = mpsc::channel::<SourceUpdate>(256);
+    let group = crate::observe::group_id("shiwa")?;
+    let bound = crate::observe::bind_socket(&options.socket_path, 0o660, group)?;
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let observe_state = ObserveState::new(snapshot_rx, logs).with_control(control_tx);
+    let observe_task = tokio::spawn(crate::observe::serve(
+        bound.listener,
+        observe_state,
+        async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        },
+    ));
+
+    let mut daemon = Daemon::start(options, config, clock, updates_tx, snapshot_tx, host)?;
+    daemon.notify(|n, status| n.ready(status));
+    tracing::info!(
+        socket = %daemon.options.socket_path.display(),
+        sources = daemon.core.sources().len(),
+        adjust_clock = daemon.adjusts_clock(),
+        ntp_servers = daemon.tasks.servers().len(),
+        "shiwa sync started"
+    );
+
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut hangup = signal(SignalKind::hangup()).map_err(EngineError::Signal)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(EngineError::Signal)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(EngineError::Signal)?;
+    loop {
+        tokio::select! {
+            Some(update) = updates_rx.recv() => daemon.on_update(update)?,
+            _ = tick.tick() => daemon.on_tick()?,
+            Some(request) = control_rx.recv() => {
+                let outcome = daemon.on_control(request.command).await;
+                let _ = request.reply.send(outcome);
+            }
+            _ = hangup.recv() => {
+                if let Err(reason) = daemon.reload().await {
+                    tracing::error!("reload refused, keeping the running configuration: {reason}");
+                }
+            }
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+        }
+    }
+    tracing::info!("shiwa sync stopping");
+    daemon.notify(|n, _| n.stopping());
+    daemon.tasks.stop_all().await;
+    daemon.publish()?;
+    let _ = stop_tx.send(true);
+    let _ = observe_task.await;
+    drop(bound.file);
+    Ok(())
+}
+
+impl Daemon {
+    fn start(
+        options: DaemonOptions,
+        config: Config,
+        clock: Box<dyn Clock>,
+        updates_tx: mpsc::Sender<SourceUpdate>,
+        snapshot_tx: watch::Sender<SyncSnapshot>,
+        host: String,
+    ) -> Result<Self, EngineError> {
+        let now = clock.now()?;
+        let core = settings::build_core(&config, options.force_monitor, clock.frequency()?, now);
+        let tasks = SourceTasks::start(&config, core.sources(), updates_tx.clone())?;
+        let mut detector = InterferenceDetector::new(Default::default());
+        detector.frequency_set(clock.frequency()?);
+        let mut daemon = Daemon {
+            options,
+            config,
+            clock,
+            core,
+            detector,
+            tasks,
+            updates_tx,
+            snapshot_tx,
+            host,
+            notifier: Notifier::from_env(),
+            notify_failed: false,
+        };
+        daemon.publish()?;
+        Ok(daemon)
+    }
+
+    fn adjusts_clock(&self) -> bool {
+        self.config.timebeat.clock_sync.adjust_clock && !self.options.force_monitor
+    }
+
+    fn now(&self) -> Result<Timestamp, EngineError> {
+        Ok(self.clock.now()?)
+    }
+
+    fn on_update(&mut self, update: SourceUpdate) -> Result<(), EngineError> {
+        let now = self.now()?;
+        let actions = self.core.on_update(update, now);
+        self.apply(actions)?;
+        self.publish()
+    }
+
+    fn on_tick(&mut self) -> Result<(), EngineError> {
+        let now = self.now()?;
+        let actions = self.core.on_tick(now);
+        self.apply(actions)?;
+        self.check_interference(now)?;
+        self.publish()?;
+        self.notify(|n, status| {
+            n.watchdog()?;
+            n.status(status)
+        });
+        Ok(())
+    }
+
+    /// Applies the core's actions to the clock, in order.
+    fn apply(&mut self, actions: Vec<EngineAction>) -> Result<(), EngineError> {
+        for action in actions {
+            match action {
+                EngineAction::Step(delta) => {
+                    self.clock.step(delta)?;
+                    self.detector.stepped(delta);
+                }
+                EngineAction::SetFrequency(frequency) => {
+                    let clamped = frequency.clamp(self.clock.max_frequency());
+                    self.clock.adjust_frequency(clamped)?;
+                    self.detector.frequency_set(clamped);
+                }
+                EngineAction::SetSyncStatus(status) => self.clock.set_sync_status(status)?,
+                EngineAction::ShiftSourceOffsets(delta) => {
+                    self.tasks.broadcast(SourceCommand::ShiftOffsets(delta));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Compares the kernel's clock state with what we set; another writer means back off.
+    fn check_interference(&mut self, now: Timestamp) -> Result<(), EngineError> {
+        if !self.adjusts_clock() {
+            return Ok(());
+        }
+        let reading = SystemClock::interference_reading()?;
+        let monotonic = SystemClock::monotonic_now()?;
+        match self.detector.observe(reading, monotonic) {
+            Some(InterferenceEvent::Detected(alert) | InterferenceEvent::Extended(alert)) => {
+                self.core.enter_interference_backoff(alert.to_string(), now);
+            }
+            Some(InterferenceEvent::BackOffEnded) => {
+                let frequency = self.clock.frequency()?;
+                self.core.end_interference_backoff(frequency, now);
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn publish(&mut self) -> Result<(), EngineError> {
+        let now = self.now()?;
+        let snapshot = super::snapshot::build(&self.core, now, &self.host, self.adjusts_clock());
+        self.snapshot_tx.send_replace(snapshot);
+        self.tasks
+            .set_server_state(super::snapshot::server_state(&self.core, now));
+        Ok(())
+    }
+
+    /// Tells systemd something (with the clock's status line); a failure is logged once.
+    fn notify(&mut self, send: impl FnOnce(&Notifier, &str) -> Result<(), NotifyError>) {
+        let status = clock_status(&self.snapshot_tx.borrow().clock);
+        if let Err(err) = send(&self.notifier, &status)
+            && !self.notify_failed
+        {
+            tracing::warn!("systemd notification failed: {err}");
+            self.notify_failed = true;
+        }
+    }
+
+    async fn on_control(&mut self, command: ControlCommand) -> Result<String, String> {
+        match command {
+            ControlCommand::Reload => self
+                .reload()
+                .await
+                .map(|()| "configuration reloaded".into()),
+            ControlCommand::Enable(selector) => self.set_source(&selector, true),
+            ControlCommand::Disable(selector) => self.set_source(&selector, false),
+        }
+    }
+
+    /// Enables or disables the source `selector` names.
+    fn set_source(&mut self, selector: &SourceSelector, enable: bool) -> Result<String, String> {
+        let now = self.now().map_err(|err| err.to_string())?;
+        let snapshot = self.snapshot_tx.borrow().clone();
+        let source = snapshot
+            .sources
+            .iter()
+            .find(|s| selector.matches(s))
+            .ok_or_else(|| format!("no source named {selector}"))?;
+        self.core.set_enabled(source.id, enable, now);
+        self.publish().map_err(|err| err.to_string())?;
+        let verb = if enable { "enabled" } else { "disabled" };
+        Ok(format!("{verb} {}", source.name))
+    }
+
+    /// Re-reads the config file; a bad file is refused with its errors and the old one kept.
+    async fn reload(&mut self) -> Result<(), String> {
+        let path = &self.options.config_path;
+        let loaded = config::load_file(path).map_err(|err| err.to_string())?;
+        for warning in &loaded.warnings {
+            tracing::warn!("{warning}");
+        }
+        let now = self.now().map_err(|err| err.to_string())?;
+        let frequency = self.core.frequency();
+        self.tasks.stop_all().await;
+        self.config = loaded.config;
+        self.core = settings::build_core(&self.config, self.options.force_monitor, frequency, now);
+        self.tasks = SourceTasks::start(&self.config, self.core.sources(), self.updates_tx.clone())
+            .map_err(|err| err.to_string())?;
+        tracing::info!(file = %path.display(), "configuration reloaded");
+        self.publish().map_err(|err| err.to_string())
+    }
+}

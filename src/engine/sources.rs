@@ -1,0 +1,122 @@
+//! The running source and server tasks of the daemon: started from the config, stopped on
+//! shutdown or reload.
+
+use super::EngineError;
+use super::core::SourceRuntime;
+use super::plan::{plan_ntp_servers, server_host_port};
+use crate::config::{Config, Protocol};
+use crate::net::{SocketOptions, TimestampedUdpSocket};
+use crate::ntp::client::ClientConfig;
+use crate::ntp::driver::{ClientTask, run_server};
+use crate::ntp::server::ServerState;
+use crate::source::{SourceCommand, SourceStatus, SourceUpdate};
+use std::net::SocketAddr;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// log2 seconds of CLOCK_REALTIME's reading precision on Linux with kernel timestamps.
+pub const CLOCK_PRECISION: i8 = -20;
+
+/// Handles on every task the daemon runs for its sources and NTP servers.
+pub struct SourceTasks {
+    handles: Vec<JoinHandle<()>>,
+    shutdown: watch::Sender<bool>,
+    commands: broadcast::Sender<SourceCommand>,
+    server_state: watch::Sender<ServerState>,
+    servers: Vec<SocketAddr>,
+}
+
+impl SourceTasks {
+    /// Starts a task per client source and per NTP server endpoint. Binding a server socket
+    /// can fail (port in use, no permission): that is an error naming the address.
+    pub fn start(
+        config: &Config,
+        sources: &[SourceRuntime],
+        updates: mpsc::Sender<SourceUpdate>,
+    ) -> Result<Self, EngineError> {
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (commands, _) = broadcast::channel(16);
+        let (server_state, server_state_rx) =
+            watch::channel(ServerState::unsynchronized(CLOCK_PRECISION));
+        let mut handles = Vec::new();
+        let endpoints = plan_ntp_servers(config).map_err(EngineError::Plan)?;
+        for address in &endpoints {
+            let socket = TimestampedUdpSocket::bind(*address, SocketOptions::software())?;
+            tracing::info!(address = %address, "serving NTP");
+            handles.push(tokio::spawn(run_server(
+                socket,
+                server_state_rx.clone(),
+                shutdown_rx.clone(),
+            )));
+        }
+        for source in sources.iter().filter(|s| s.spec.is_client()) {
+            let spec = &source.spec;
+            match spec.protocol() {
+                Protocol::Ntp => {
+                    let (host, port) =
+                        server_host_port(spec.config.ip.as_deref().unwrap_or_default());
+                    let task = ClientTask {
+                        id: spec.id,
+                        host,
+                        port,
+                        interface: spec.config.interface.clone(),
+                        config: ClientConfig::from_source(&spec.config),
+                        updates: updates.clone(),
+                        commands: commands.subscribe(),
+                        shutdown: shutdown_rx.clone(),
+                    };
+                    handles.push(tokio::spawn(task.run()));
+                }
+                other => {
+                    let problem = format!(
+                        "{} sources are not implemented in this build: not started",
+                        other.name()
+                    );
+                    tracing::warn!(source = %spec.name, "{problem}");
+                    let status = SourceStatus {
+                        problem: Some(problem),
+                        ..SourceStatus::default()
+                    };
+                    let _ = updates.try_send(SourceUpdate::Status {
+                        id: spec.id,
+                        status,
+                    });
+                }
+            }
+        }
+        Ok(SourceTasks {
+            handles,
+            shutdown,
+            commands,
+            server_state,
+            servers: endpoints,
+        })
+    }
+
+    /// Tells every running source something.
+    pub fn broadcast(&self, command: SourceCommand) {
+        let _ = self.commands.send(command);
+    }
+
+    /// What the NTP servers answer with from now on.
+    pub fn set_server_state(&self, state: ServerState) {
+        self.server_state.send_if_modified(|current| {
+            let changed = *current != state;
+            *current = state;
+            changed
+        });
+    }
+
+    /// The addresses NTP is served on.
+    pub fn servers(&self) -> &[SocketAddr] {
+        &self.servers
+    }
+
+    /// Stops every task and waits for them (at most 5 s each).
+    pub async fn stop_all(&mut self) {
+        let _ = self.shutdown.send(true);
+        for handle in self.handles.drain(..) {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), handle).await;
+        }
+    }
+}
