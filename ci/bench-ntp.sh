@@ -120,7 +120,7 @@ for i in 0 1; do
     # setpriv and ip exec, so the pid is shiwa itself.
     echo "shiwa_${i}_rss_kb $(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
     echo "shiwa_${i}_hwm_kb $(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
-    echo "shiwa_${i}_cpu_seconds $(echo "scale=2; $(cpu_ticks "$pid") / $hz" | bc 2>/dev/null || echo "$(cpu_ticks "$pid") ticks")"
+    echo "shiwa_${i}_cpu_seconds $(awk -v t="$(cpu_ticks "$pid")" -v hz="$hz" 'BEGIN {printf "%.2f", t / hz}')"
 done >"$dir/process.txt"
 status_times=()
 for _ in $(seq 50); do

@@ -48,6 +48,9 @@ pub async fn run(
     config: Config,
     logs: LogBuffer,
 ) -> Result<(), EngineError> {
+    for section in settings::unbuilt_sections(&config) {
+        tracing::warn!("{section} is configured but not part of this build: not started");
+    }
     let clock = settings::open_clock(&config, options.force_monitor)?;
     let now = clock.now()?;
     let host = nix::unistd::gethostname()
