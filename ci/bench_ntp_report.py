@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 WARMUP_S = 60
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def stats(values):
@@ -42,6 +43,7 @@ def shiwa_series(path):
     if not path.exists():
         return raw, filtered
     for line in path.read_text().splitlines():
+        line = ANSI.sub("", line)
         if "ntp sample" not in line:
             continue
         fields = dict(re.findall(r"(\w+)=(-?\d+)", line))

@@ -196,9 +196,15 @@ impl Lab {
         let conf_path = dir.join("chrony.conf");
         std::fs::write(&conf_path, conf).expect("chrony.conf");
         let conf_arg = conf_path.display().to_string();
+        // libfaketime preloaded through `env` (which execs), not the `faketime` wrapper (which
+        // forks): the child we hold must be chronyd itself, or it would outlive the lab.
+        let preload;
+        let shift_env;
         let mut argv = Vec::new();
         if let Some(shift) = faketime {
-            argv.extend(["faketime", "-f", shift]);
+            preload = format!("LD_PRELOAD={}", libfaketime().display());
+            shift_env = format!("FAKETIME={shift}");
+            argv.extend(["env", preload.as_str(), shift_env.as_str()]);
         }
         argv.extend([
             "/usr/sbin/chronyd",
@@ -256,6 +262,17 @@ fn terminate(child: &mut Child) -> Option<std::process::ExitStatus> {
     }
     let _ = child.kill();
     child.wait().ok()
+}
+
+/// Debian's libfaketime (package `faketime`), under the multiarch library directory.
+pub fn libfaketime() -> PathBuf {
+    std::fs::read_dir("/usr/lib")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("faketime/libfaketime.so.1"))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"))
 }
 
 fn set_mode(path: &Path, mode: u32) {

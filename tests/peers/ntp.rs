@@ -363,7 +363,12 @@ fn chronyd_accepts_shiwas_answers_in_basic_and_interleaved_mode() {
 
 #[test]
 fn a_chronyd_serving_shifted_time_is_rejected_as_a_falseticker() {
-    if !peers_available(&["ip", "chronyd", "chronyc", "setpriv", "faketime"]) {
+    if !peers_available(&["ip", "chronyd", "chronyc", "setpriv", "faketime"])
+        || !crate::support::require(
+            super::lab::libfaketime().is_file(),
+            "libfaketime.so.1 (package faketime)",
+        )
+    {
         return;
     }
     without_touching_the_clock(|| {
