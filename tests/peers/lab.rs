@@ -12,9 +12,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 static LAB_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// One lab at a time: the peers measure microseconds, and six labs' daemons competing for two
+/// cores turn scheduling delays into offsets.
+static ONE_LAB_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Runs a command and panics with its output when it fails (lab set-up must not half-work).
 pub fn run(program: &str, args: &[&str]) -> Output {
@@ -38,11 +43,15 @@ pub struct Lab {
     servers: Vec<String>,
     daemons: Vec<(String, Child)>,
     dir: tempfile::TempDir,
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Lab {
     /// A client namespace with loopback up. Needs root and `ip`.
     pub fn new() -> Lab {
+        let turn = ONE_LAB_AT_A_TIME
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let prefix = format!(
             "shw{}x{}",
             std::process::id(),
@@ -62,6 +71,7 @@ impl Lab {
             servers: Vec::new(),
             daemons: Vec::new(),
             dir,
+            _turn: turn,
         }
     }
 

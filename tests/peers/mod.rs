@@ -21,14 +21,34 @@ pub fn peers_available(tools: &[&str]) -> bool {
     true
 }
 
-/// ntpdig's JSON output for one server: `{"offset": seconds, "delay": ..., ...}`; offset is
-/// ntpdig's sign (server − local).
-pub fn ntpdig_offset(json_line: &str) -> f64 {
-    let value: serde_json::Value = serde_json::from_str(json_line.trim())
-        .unwrap_or_else(|err| panic!("ntpdig printed `{json_line}`: {err}"));
-    value["offset"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no offset in ntpdig output `{json_line}`"))
+/// Runs `ntpdig -j SERVER` `runs` times from the lab's client namespace and returns the median
+/// offset (ntpdig's sign: server − local, seconds) with every run's JSON. The first exchange pays
+/// for ARP and cold caches, hence the median.
+pub fn ntpdig_median(lab: &lab::Lab, server: &str, runs: usize) -> (f64, Vec<serde_json::Value>) {
+    let client = lab.client().to_string();
+    let answers: Vec<serde_json::Value> = (0..runs)
+        .map(|_| {
+            let output = lab.run_in(&client, &["ntpdig", "-j", "-t", "2", server]);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "ntpdig {server} failed: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            serde_json::from_str(stdout.trim())
+                .unwrap_or_else(|err| panic!("ntpdig printed `{stdout}`: {err}"))
+        })
+        .collect();
+    let mut offsets: Vec<f64> = answers
+        .iter()
+        .map(|json| {
+            json["offset"]
+                .as_f64()
+                .unwrap_or_else(|| panic!("no offset in {json}"))
+        })
+        .collect();
+    offsets.sort_by(f64::total_cmp);
+    (offsets[offsets.len() / 2], answers)
 }
 
 #[test]
@@ -39,25 +59,10 @@ fn the_lab_runs_chronyd_and_ntpdig_measures_it_in_microseconds() {
     let mut lab = lab::Lab::new();
     let n = lab.add_server();
     lab.start_chronyd_server(n, None, &[]);
-    let client = lab.client().to_string();
-    // The first exchange pays for ARP and cold caches: take the median of several runs.
-    let mut offsets: Vec<f64> = (0..7)
-        .map(|_| {
-            let output = lab.run_in(&client, &["ntpdig", "-j", "-t", "2", "10.99.1.1"]);
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            assert!(
-                output.status.success(),
-                "ntpdig failed: {stdout} {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            ntpdig_offset(stdout.lines().next().unwrap_or_default())
-        })
-        .collect();
-    offsets.sort_by(f64::total_cmp);
-    let median = offsets[offsets.len() / 2];
+    let (median, answers) = ntpdig_median(&lab, "10.99.1.1", 7);
     assert!(
         median.abs() < 100e-6,
-        "ntpdig measured a median of {median} s against chronyd over veth ({offsets:?}); \
+        "ntpdig measured a median of {median} s against chronyd over veth ({answers:?}); \
          the true offset is 0"
     );
 }

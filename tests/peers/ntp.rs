@@ -222,24 +222,13 @@ fn ntpdig_and_sntp_accept_shiwas_answers() {
         let mut lab = Lab::new();
         start_shiwa_server(&mut lab);
         let client = lab.client().to_string();
-        let mut offsets: Vec<f64> = (0..7)
-            .map(|_| {
-                let output = lab.run_in(&client, &["ntpdig", "-j", "-t", "2", "10.99.1.1"]);
-                let stdout = String::from_utf8_lossy(&output.stdout);
-                assert!(
-                    output.status.success(),
-                    "ntpdig refused shiwa's answer: {stdout}{}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                let json: Value = serde_json::from_str(stdout.trim()).expect("ntpdig -j");
-                assert_eq!(json["stratum"], 1, "{json}");
-                json["offset"].as_f64().expect("offset")
-            })
-            .collect();
-        let median = median(&mut offsets);
+        let (median, answers) = super::ntpdig_median(&lab, "10.99.1.1", 7);
+        for answer in &answers {
+            assert_eq!(answer["stratum"], 1, "{answer}");
+        }
         assert!(
             median.abs() < 50e-6,
-            "ntpdig median offset {median} s from shiwa: {offsets:?}"
+            "ntpdig median offset {median} s from shiwa: {answers:?}"
         );
 
         let output = lab.run_in(&client, &["sntp", "-t", "2", "10.99.1.1"]);
@@ -261,8 +250,11 @@ fn ntpdig_and_sntp_accept_shiwas_answers() {
             .and_then(|i| fields.get(i.wrapping_sub(1)))
             .and_then(|v| v.parse().ok())
             .unwrap_or_else(|| panic!("no offset in `{line}`"));
+        // sntp takes one sample with user-space timestamps (PEERS.md: about -20 us here, with a
+        // tail under load): the bound is for "answer accepted and sane", ntpdig above is the
+        // precise check.
         assert!(
-            offset.abs() < 100e-6,
+            offset.abs() < 500e-6,
             "sntp offset {offset} s from shiwa ({line})"
         );
         assert!(line.contains(" s1 "), "sntp should see stratum 1: {line}");
