@@ -59,7 +59,13 @@ for ns in "$server_ns" "$client_ns"; do ip -n "$ns" link set lo up; done
 ip -n "$server_ns" link set "${tag}vs" up
 ip -n "$client_ns" link set "${tag}vc" up
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" setpriv --bounding-set=-sys_time "$@"; }
+# start_in_ns NS LOG CMD...: starts CMD in NS without CAP_SYS_TIME, in the background. ip and
+# setpriv exec, so $! afterwards is the daemon itself (its RSS and CPU are read from /proc).
+start_in_ns() {
+    local ns=$1 log=$2
+    shift 2
+    ip netns exec "$ns" setpriv --bounding-set=-sys_time "$@" >"$log" 2>&1 &
+}
 
 # chronyd: the server, and two clients (basic, xleave) logging measurements and statistics.
 chrony_conf() { # name, extra lines...
@@ -77,11 +83,11 @@ chrony_conf basic "server 10.99.1.1 iburst minpoll 0 maxpoll 0" "port 0" \
     "logdir $dir/basic" "log measurements statistics"
 chrony_conf xleave "server 10.99.1.1 iburst xleave minpoll -2 maxpoll -2" "port 0" \
     "logdir $dir/xleave" "log measurements statistics"
-in_ns "$server_ns" chronyd -x -d -u root -f "$dir/server/chrony.conf" >"$dir/server.log" 2>&1 &
+start_in_ns "$server_ns" "$dir/server.log" chronyd -x -d -u root -f "$dir/server/chrony.conf"
 pids+=($!)
 sleep 0.5
 for name in basic xleave; do
-    in_ns "$client_ns" chronyd -x -d -u root -f "$dir/$name/chrony.conf" >"$dir/chrony-$name.log" 2>&1 &
+    start_in_ns "$client_ns" "$dir/chrony-$name.log" chronyd -x -d -u root -f "$dir/$name/chrony.conf"
     pids+=($!)
 done
 
@@ -102,9 +108,8 @@ shiwa_conf basic 1s false
 shiwa_conf xleave 250ms true
 shiwa_pids=()
 for name in basic xleave; do
-    SHIWA_LOG="info,shiwa::ntp=debug" in_ns "$client_ns" "$binary" sync --monitor \
-        --config "$dir/shiwa-$name.yml" --socket "$dir/shiwa-$name.sock" \
-        >"$dir/shiwa-$name.log" 2>&1 &
+    SHIWA_LOG="info,shiwa::ntp=debug" start_in_ns "$client_ns" "$dir/shiwa-$name.log" \
+        "$binary" sync --monitor --config "$dir/shiwa-$name.yml" --socket "$dir/shiwa-$name.sock"
     pids+=($!)
     shiwa_pids+=($!)
 done
@@ -117,7 +122,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 for i in 0 1; do
     pid=${shiwa_pids[$i]}
-    # setpriv and ip exec, so the pid is shiwa itself.
+    [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *"sync --monitor"* ]] || { echo "bench-ntp.sh: pid $pid is not shiwa" >&2; exit 1; }
     echo "shiwa_${i}_rss_kb $(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
     echo "shiwa_${i}_hwm_kb $(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
     echo "shiwa_${i}_cpu_seconds $(awk -v t="$(cpu_ticks "$pid")" -v hz="$hz" 'BEGIN {printf "%.2f", t / hz}')"
