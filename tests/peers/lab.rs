@@ -75,6 +75,14 @@ impl Lab {
         }
     }
 
+    /// A lab with one server namespace (`10.99.1.1`) running chronyd as an NTP server.
+    pub fn with_chronyd_server() -> Lab {
+        let mut lab = Lab::new();
+        let n = lab.add_server();
+        lab.start_chronyd_server(n, None, &[]);
+        lab
+    }
+
     /// Adds a server namespace linked to the client; returns its number N (server address
     /// `10.99.N.1`, client address on that link `10.99.N.2`).
     pub fn add_server(&mut self) -> usize {

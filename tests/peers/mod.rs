@@ -56,9 +56,7 @@ fn the_lab_runs_chronyd_and_ntpdig_measures_it_in_microseconds() {
     if !peers_available(&["ip", "chronyd", "chronyc", "ntpdig", "setpriv"]) {
         return;
     }
-    let mut lab = lab::Lab::new();
-    let n = lab.add_server();
-    lab.start_chronyd_server(n, None, &[]);
+    let lab = lab::Lab::with_chronyd_server();
     let (median, answers) = ntpdig_median(&lab, "10.99.1.1", 7);
     assert!(
         median.abs() < 100e-6,

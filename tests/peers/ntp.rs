@@ -119,9 +119,7 @@ fn query_measures_chronyd_within_20_microseconds() {
         return;
     }
     without_touching_the_clock(|| {
-        let mut lab = Lab::new();
-        let n = lab.add_server();
-        lab.start_chronyd_server(n, None, &[]);
+        let lab = Lab::with_chronyd_server();
         let client = lab.client().to_string();
         let binary = shiwa_path().display().to_string();
         let output = lab.run_in(
@@ -162,9 +160,7 @@ fn sync_follows_chronyd_with_a_median_offset_under_5_microseconds() {
         return;
     }
     without_touching_the_clock(|| {
-        let mut lab = Lab::new();
-        let n = lab.add_server();
-        lab.start_chronyd_server(n, None, &[]);
+        let mut lab = Lab::with_chronyd_server();
         let config = write_config(
             &lab,
             "client",
