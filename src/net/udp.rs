@@ -158,13 +158,6 @@ impl TimestampedUdpSocket {
             peer: to,
             source,
         };
-        if self.timestamping.stamps_tx() {
-            // Error-queue reports count against the receive buffer: move them out even when
-            // nobody asks for them, so unclaimed TX timestamps cannot starve reception.
-            if let Err(error) = self.read_error_queue() {
-                tracing::warn!(local = %self.local, %error, "reading the error queue failed");
-            }
-        }
         loop {
             {
                 let mut next_tx_id = lock(&self.next_tx_id);
@@ -172,7 +165,9 @@ impl TimestampedUdpSocket {
                     Ok(_) => {
                         let id = *next_tx_id;
                         *next_tx_id = id.wrapping_add(1);
+                        drop(next_tx_id);
                         tracing::trace!(peer = %to, id, len = bytes.len(), "datagram sent");
+                        self.drain_error_queue();
                         return Ok(TxToken { id, peer: to });
                     }
                     Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
@@ -181,6 +176,17 @@ impl TimestampedUdpSocket {
             }
             self.socket.writable().await.map_err(send_failed)?;
             tokio::task::yield_now().await;
+        }
+    }
+
+    /// Moves error-queue reports into the pending store: they count against the receive
+    /// buffer, so unclaimed TX timestamps must not pile up and starve reception. Done after a
+    /// send, never between a caller's clock reading and the `sendmsg` it stamps.
+    fn drain_error_queue(&self) {
+        if self.timestamping.stamps_tx()
+            && let Err(error) = self.read_error_queue()
+        {
+            tracing::warn!(local = %self.local, %error, "reading the error queue failed");
         }
     }
 

@@ -21,9 +21,13 @@ pub fn peers_available(tools: &[&str]) -> bool {
     true
 }
 
-/// Runs `ntpdig -j SERVER` `runs` times from the lab's client namespace and returns the median
-/// offset (ntpdig's sign: server − local, seconds) with every run's JSON. The first exchange pays
-/// for ARP and cold caches, hence the median.
+/// Runs `ntpdig -j SERVER` `runs` times from the lab's client namespace and returns a robust
+/// offset (ntpdig's sign: server − local, seconds) with every run's JSON.
+///
+/// ntpdig timestamps in user space, so when the machine is busy (CI runs other tests beside
+/// these) its receive timestamp lags and single samples read tens of µs low; ntpdig reports
+/// that as a larger `precision`. The result is the median of the better half of the runs by
+/// that `precision`, as a clock filter keeps its best samples.
 pub fn ntpdig_median(lab: &lab::Lab, server: &str, runs: usize) -> (f64, Vec<serde_json::Value>) {
     let client = lab.client().to_string();
     let answers: Vec<serde_json::Value> = (0..runs)
