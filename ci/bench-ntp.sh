@@ -114,6 +114,23 @@ for name in basic xleave; do
     shiwa_pids+=($!)
 done
 
+# chronyd -x measures against its own model of the clock (the clock it would have made, had it
+# been allowed to steer), so its logged offsets converge to 0 whatever the link does. Its
+# estimate of the real clock is `System time` in `chronyc tracking`: sampled once a second
+# as "epoch-seconds local-minus-reference-ns".
+sample_chronyd_system_time() {
+    local name=$1 line value
+    while sleep 1; do
+        line=$(chronyc -h "$dir/$name/chronyd.sock" tracking 2>/dev/null | grep '^System time') || continue
+        value=$(awk '{v = $4 * 1e9; if ($6 == "slow") v = -v; printf "%.0f", v}' <<<"$line")
+        echo "$(date +%s.%N) $value"
+    done >"$dir/$name/system_time.txt"
+}
+for name in basic xleave; do
+    sample_chronyd_system_time "$name" &
+    pids+=($!)
+done
+
 seconds=$((minutes * 60))
 echo "bench-ntp.sh: running ${minutes} min (logs in $dir)" >&2
 sleep "$seconds"

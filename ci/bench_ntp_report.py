@@ -2,7 +2,8 @@
 """Summarises a ci/bench-ntp.sh run: offset statistics of shiwa and chronyd, side by side.
 
 All offsets are local - reference in nanoseconds (chrony logs the opposite sign; it is
-negated here). The first 60 s of every series are warm-up and left out.
+negated here). chronyd runs with -x, so its logs measure against its model of the clock; they
+are moved onto the real clock with `System time` from chronyc tracking, sampled each second. The first 60 s of every series are warm-up and left out.
 """
 import math
 import re
@@ -35,6 +36,27 @@ def chrony_series(path, column):
         when = datetime.strptime(f"{fields[0]} {fields[1]}", "%Y-%m-%d %H:%M:%S")
         series.append((when.replace(tzinfo=timezone.utc).timestamp(), -float(fields[column]) * 1e9))
     return series
+
+
+def system_time_series(path):
+    """(epoch seconds, local - reference ns) sampled from chronyc tracking's `System time`."""
+    if not path.exists():
+        return []
+    return [(float(t), float(v)) for t, v in (line.split() for line in path.read_text().splitlines())]
+
+
+def on_real_clock(measured, system_time):
+    """chronyd's measurement offsets (against its model clock) moved onto the real clock: plus
+    the model's offset from it (System time) at the nearest sampled second."""
+    if not system_time:
+        return []
+    times = [t for t, _ in system_time]
+    moved = []
+    for when, offset in measured:
+        nearest = min(range(len(times)), key=lambda i: abs(times[i] - when))
+        if abs(times[nearest] - when) <= 2:
+            moved.append(offset + system_time[nearest][1])
+    return moved
 
 
 def shiwa_series(path):
@@ -81,10 +103,12 @@ def main():
         raw, filtered = shiwa_series(run_dir / f"shiwa-{mode}.log")
         lines.append(row(f"shiwa {label}: raw", after_warmup(raw, poll)))
         lines.append(row(f"shiwa {label}: filtered", after_warmup(filtered, poll)))
-        measured = [v for _, v in chrony_series(run_dir / mode / "measurements.log", 11)]
-        estimated = [v for _, v in chrony_series(run_dir / mode / "statistics.log", 4)]
-        lines.append(row(f"chronyd {label}: raw (measurements.log)", after_warmup(measured, poll)))
-        lines.append(row(f"chronyd {label}: filtered (statistics.log est. offset)", after_warmup(estimated, poll)))
+        measured = chrony_series(run_dir / mode / "measurements.log", 11)
+        system_time = system_time_series(run_dir / mode / "system_time.txt")
+        lines.append(row(f"chronyd {label}: raw (measurement + System time)",
+                         after_warmup(on_real_clock(measured, system_time), poll)))
+        lines.append(row(f"chronyd {label}: filtered (tracking System time, 1 Hz)",
+                         after_warmup([v for _, v in system_time], 1.0)))
     lines.append("")
     process = (run_dir / "process.txt").read_text().split()
     lines.append("shiwa process (basic, interleaved): " + ", ".join(

@@ -9,7 +9,7 @@
 use super::client::{ClientAction, ClientConfig, ClientEvent, ClientStatus, NtpClient};
 use super::server::{NtpServer, ServerAction, ServerConfig, ServerState};
 use crate::clock::{Clock, SystemClock};
-use crate::net::{NetError, SocketOptions, TimestampedUdpSocket};
+use crate::net::{NetError, Received, SocketOptions, TimestampedUdpSocket};
 use crate::source::{SourceCommand, SourceId, SourceStatus, SourceUpdate};
 use crate::time::Timestamp;
 use rand::{Rng, SeedableRng, TryRng};
@@ -52,21 +52,25 @@ pub async fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("cannot resolve {host}: no address"))
 }
 
+/// The wildcard address of `peer`'s family, with port 0.
+fn unspecified_address(peer: SocketAddr) -> SocketAddr {
+    if peer.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    }
+}
+
 /// An unconnected UDP socket with kernel timestamps, of the address family of `peer`.
 pub fn client_socket(
     peer: SocketAddr,
     interface: Option<String>,
 ) -> Result<TimestampedUdpSocket, NetError> {
-    let local: SocketAddr = if peer.is_ipv4() {
-        ([0, 0, 0, 0], 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
     let options = SocketOptions {
         interface,
         ..SocketOptions::software()
     };
-    TimestampedUdpSocket::bind(local, options)
+    TimestampedUdpSocket::bind(unspecified_address(peer), options)
 }
 
 /// A random nonce source seeded from the operating system.
@@ -113,7 +117,7 @@ impl ClientTask {
                 }
             }
         };
-        let socket = match client_socket(peer, self.interface.clone()) {
+        let socket = match RequestSocket::open(peer, self.interface.clone()) {
             Ok(socket) => socket,
             Err(err) => {
                 self.report_problem(err.to_string()).await;
@@ -133,12 +137,7 @@ impl ClientTask {
         self.poll(client, socket, peer).await;
     }
 
-    async fn poll(
-        &mut self,
-        mut client: NtpClient,
-        socket: TimestampedUdpSocket,
-        peer: SocketAddr,
-    ) {
+    async fn poll(&mut self, mut client: NtpClient, mut socket: RequestSocket, peer: SocketAddr) {
         let mut rng = nonce_rng();
         let mut next_poll = Instant::now();
         let mut last_status = SourceStatus::default();
@@ -149,7 +148,9 @@ impl ClientTask {
                     match client.on_timer(realtime_now(), rng.next_u64()) {
                         ClientAction::Send { packet, next_timer } => {
                             next_poll = Instant::now() + next_timer.to_std();
-                            send_request(&socket, &mut client, &packet, peer).await;
+                            if let Err(err) = socket.send(&mut client, &packet).await {
+                                tracing::warn!("{err}");
+                            }
                         }
                         ClientAction::Stop(reason) => {
                             tracing::warn!(peer = %peer, "NTP association stopped: {reason:?}");
@@ -203,6 +204,15 @@ impl ClientTask {
                     stratum = report.raw.stratum,
                     "ntp sample"
                 );
+                let stamps = report.raw.timestamps;
+                tracing::trace!(
+                    source = %client.peer(),
+                    t1_ns = stamps.t1.as_nanos(),
+                    t2_ns = stamps.t2.as_nanos(),
+                    t3_ns = stamps.t3.as_nanos(),
+                    t4_ns = stamps.t4.as_nanos(),
+                    "ntp sample timestamps"
+                );
                 if let Some(measurement) = report.measurement {
                     let update = SourceUpdate::Sample {
                         id: self.id,
@@ -247,20 +257,57 @@ impl ClientTask {
     }
 }
 
-/// Sends one request and hands its kernel TX timestamp to the association.
-pub async fn send_request(
-    socket: &TimestampedUdpSocket,
-    client: &mut NtpClient,
-    packet: &[u8],
+/// The socket of an association's latest request. Each request goes out on a fresh socket
+/// (a new source port, as chronyd does by default), sent before the socket joins the
+/// runtime's epoll set: see [`TimestampedUdpSocket::bind_and_send`] for the microsecond this
+/// saves. Answers to an earlier request arrive at a closed socket and are dropped, as a stale
+/// answer would be ignored anyway.
+pub struct RequestSocket {
     peer: SocketAddr,
-) {
-    match socket.send_to(packet, peer).await {
-        Ok(token) => match socket.tx_timestamp(token, TX_TIMESTAMP_TIMEOUT).await {
+    options: SocketOptions,
+    current: Option<TimestampedUdpSocket>,
+}
+
+impl RequestSocket {
+    /// Requests to `peer`, from sockets bound to `interface` when given. Checks once that
+    /// such a socket can be opened, so a missing interface is reported at start.
+    pub fn open(peer: SocketAddr, interface: Option<String>) -> Result<Self, NetError> {
+        let probe = client_socket(peer, interface.clone())?;
+        drop(probe);
+        Ok(RequestSocket {
+            peer,
+            options: SocketOptions {
+                interface,
+                ..SocketOptions::software()
+            },
+            current: None,
+        })
+    }
+
+    /// Sends `packet` on a fresh socket and hands its kernel TX timestamp to `client`.
+    pub async fn send(&mut self, client: &mut NtpClient, packet: &[u8]) -> Result<(), NetError> {
+        self.current = None;
+        let (socket, token) = TimestampedUdpSocket::bind_and_send(
+            unspecified_address(self.peer),
+            self.options.clone(),
+            packet,
+            self.peer,
+        )?;
+        match socket.tx_timestamp(token, TX_TIMESTAMP_TIMEOUT).await {
             Ok(Some(tx)) => client.on_transmitted(tx),
-            Ok(None) => tracing::debug!(peer = %peer, "no TX timestamp"),
+            Ok(None) => tracing::debug!(peer = %self.peer, "no TX timestamp"),
             Err(err) => tracing::debug!("{err}"),
-        },
-        Err(err) => tracing::warn!("{err}"),
+        }
+        self.current = Some(socket);
+        Ok(())
+    }
+
+    /// The next datagram on the latest request's socket (never ready before the first send).
+    pub async fn recv(&self, buffer: &mut [u8]) -> Result<Received, NetError> {
+        match &self.current {
+            Some(socket) => socket.recv(buffer).await,
+            None => std::future::pending().await,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! kernel timestamps. Reads the clock, never writes it.
 
 use super::client::{ClientAction, ClientConfig, ClientEvent, NtpClient, RawSample};
-use super::driver::{client_socket, nonce_rng, realtime_now, resolve, send_request};
+use super::driver::{RequestSocket, nonce_rng, realtime_now, resolve};
 use crate::engine::plan::server_host_port;
 use crate::source::Leap;
 use crate::time::Duration;
@@ -100,7 +100,7 @@ pub struct QueryReport {
 pub async fn probe(server: &str, options: &QueryOptions) -> Result<QueryReport, QueryError> {
     let (host, port) = server_host_port(server);
     let peer = resolve(&host, port).await.map_err(QueryError::Resolve)?;
-    let socket = client_socket(peer, None)?;
+    let mut socket = RequestSocket::open(peer, None)?;
     let config = ClientConfig {
         poll: Duration::from_std(options.interval),
         interleaved: options.interleaved,
@@ -121,7 +121,7 @@ pub async fn probe(server: &str, options: &QueryOptions) -> Result<QueryReport, 
             _ = tokio::time::sleep_until(next), if give_up.is_none() => {
                 match client.on_timer(realtime_now(), rng.next_u64()) {
                     ClientAction::Send { packet, next_timer } => {
-                        send_request(&socket, &mut client, &packet, peer).await;
+                        socket.send(&mut client, &packet).await?;
                         next = Instant::now() + next_timer.to_std();
                         if client.status().counters.requests >= u64::from(options.count) {
                             give_up = Some(Instant::now() + deadline_after_last);
