@@ -16,8 +16,10 @@
 //! [`PhcSample`]: crate::clock::PhcSample
 //! [`Measurement`]: crate::source::Measurement
 
+pub mod estimator;
 pub mod settings;
 
+pub use estimator::{BatchLimits, PhcOffset, PhcOffsetEstimator};
 pub use settings::{
     PhcSamples, PhcSmoothing, PhcSourceSettings, PhcStrategyChoice, resolve_strategy,
 };
@@ -134,3 +136,6 @@ fn strategy_list(strategies: &[SysOffsetStrategy]) -> String {
         .collect();
     names.join(", ")
 }
+
+#[cfg(test)]
+mod tests;
