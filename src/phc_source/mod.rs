@@ -18,11 +18,13 @@
 
 pub mod estimator;
 pub mod settings;
+pub mod steering;
 
 pub use estimator::{BatchLimits, PhcOffset, PhcOffsetEstimator};
 pub use settings::{
     PhcSamples, PhcSmoothing, PhcSourceSettings, PhcStrategyChoice, resolve_strategy,
 };
+pub use steering::{PhcSteeringUpdate, PhcToSystem, PtpToPhc};
 
 use crate::clock::{ClockError, PhcError, SysOffsetStrategy};
 use crate::time::Duration;

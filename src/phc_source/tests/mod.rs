@@ -3,6 +3,7 @@
 
 mod estimator;
 mod settings;
+mod steering;
 
 use crate::clock::phc::SimulatedPhc;
 use crate::clock::{PhcCapabilities, PhcSample, SimulatedClock};
