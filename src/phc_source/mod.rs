@@ -9,9 +9,13 @@
 //!   [`PtpToPhc`] (ptp4l's slave side: the PHC follows a PTP master), both over the
 //!   [`crate::servo::PiServo`] with hardware-timestamp gains.
 //!
-//! Nothing here opens a device or reads a clock: the driver reads a batch with
-//! [`crate::clock::phc::PhcDevice::sys_offset`], hands it over, and applies the returned
-//! servo actions. [`crate::clock::phc::SimulatedPhc`] stands in for the device in tests.
+//! Nothing here opens a device, reads a clock of its own accord, sleeps or draws randomness.
+//! The driver reads a batch with [`PhcOffsetEstimator::read`] (through the
+//! [`crate::clock::phc::PhcDevice`] it hands in: the only device access, so that an `auto`
+//! strategy can fall back from `extended` to `basic`) or with
+//! [`crate::clock::phc::PhcDevice::sys_offset`] directly, hands the batch over, and applies
+//! the returned servo actions. [`crate::clock::phc::SimulatedPhc`] stands in for the device
+//! in tests.
 //!
 //! [`PhcSample`]: crate::clock::PhcSample
 //! [`Measurement`]: crate::source::Measurement

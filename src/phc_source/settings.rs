@@ -11,10 +11,10 @@
 //! - `phc_smoothing`: `min_delay` (default: the reading with the shortest window, as
 //!   phc2sys) or `median` (the median of the per-reading offsets).
 //!
-//! Timebeat itself spells its PHC tuning as per-interface lists under
+//! Timebeat keeps its own PHC tuning as per-interface lists under
 //! `timebeat.advanced.linux_specific` (`phc_offset_strategy`, `phc_samples`,
 //! `phc_smoothing_strategy`); those load with the "not implemented yet" warning of
-//! `timebeat.advanced`. The per-source keys here are shiwa's, with Timebeat's value names.
+//! `timebeat.advanced`. The per-source keys here are shiwa's.
 
 use super::PhcSourceError;
 use crate::clock::SysOffsetStrategy;
