@@ -14,6 +14,7 @@ pub mod generate;
 pub mod net;
 pub mod ntp;
 pub mod observe;
+pub mod phc_source;
 pub mod pki;
 pub mod secret;
 pub mod selection;

@@ -15,6 +15,12 @@ use std::io;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
+pub mod device;
+pub mod simulated;
+
+pub use device::{PhcDevice, is_unsupported};
+pub use simulated::{ReadDelay, SimulatedPhc};
+
 /// Why a PTP hardware clock could not be opened; names the device.
 #[derive(Debug, thiserror::Error)]
 pub enum PhcError {

@@ -8,6 +8,10 @@ const UNIMPLEMENTED: &[&str] = &[
     // Timebeat agent settings.
     "timebeat.license",
     "timebeat.config",
+    // Includes Timebeat's per-interface PHC lists `advanced.linux_specific.phc_offset_strategy`,
+    // `phc_samples`, `phc_smoothing_strategy`. shiwa implements the same settings per source
+    // entry (`phc_offset_strategy`, `phc_samples`, `phc_smoothing`, see `config/sources.rs`),
+    // so those are ordinary keys, not listed here.
     "timebeat.advanced",
     "timebeat.leap_second_file",
     "timebeat.clock_sync.primary_clocks[].profile",
@@ -110,6 +114,20 @@ mod tests {
         assert!(!is_unimplemented_timebeat_key("timebeat.advancedx"));
         assert!(!is_unimplemented_timebeat_key(
             "timebeat.clock_sync.adjust_clok"
+        ));
+    }
+
+    #[test]
+    fn phc_settings_are_implemented_per_source_and_warned_under_advanced() {
+        for key in ["phc_offset_strategy", "phc_samples", "phc_smoothing"] {
+            let path = format!("timebeat.clock_sync.secondary_clocks[1].{key}");
+            assert!(!is_unimplemented_timebeat_key(&path), "{path}");
+        }
+        assert!(is_unimplemented_timebeat_key(
+            "timebeat.advanced.linux_specific.phc_smoothing_strategy"
+        ));
+        assert!(is_unimplemented_timebeat_key(
+            "timebeat.advanced.linux_specific.phc_samples"
         ));
     }
 }

@@ -4,6 +4,7 @@
 //! uses only the keys of its protocol and has the ones it needs.
 
 use super::values::{ConfigDuration, LogInterval};
+use crate::phc_source::{PhcSamples, PhcSmoothing, PhcStrategyChoice};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -72,7 +73,12 @@ impl Protocol {
                 "linked_device",
             ],
             Protocol::Nmea => &["device", "baud", "offset"],
-            Protocol::Phc => &["device"],
+            Protocol::Phc => &[
+                "device",
+                "phc_offset_strategy",
+                "phc_samples",
+                "phc_smoothing",
+            ],
         }
     }
 }
@@ -189,6 +195,15 @@ pub struct SourceConfig {
     /// NMEA offset in nanoseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+    /// PHC comparison: `auto` (default), `precise`, `extended` or `basic` (`sys_offset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phc_offset_strategy: Option<PhcStrategyChoice>,
+    /// PHC readings per comparison, 1 to 25 (default 15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phc_samples: Option<PhcSamples>,
+    /// How a batch of PHC readings becomes one offset: `min_delay` (default) or `median`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phc_smoothing: Option<PhcSmoothing>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -228,6 +243,9 @@ impl SourceConfig {
             device: None,
             baud: None,
             offset: None,
+            phc_offset_strategy: None,
+            phc_samples: None,
+            phc_smoothing: None,
         }
     }
 

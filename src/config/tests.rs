@@ -249,3 +249,89 @@ fn authorized_keys_spelling_is_accepted() {
         Some(std::path::Path::new("/etc/shiwa/keys"))
     );
 }
+
+#[test]
+fn phc_sources_take_strategy_samples_and_smoothing() {
+    let text = "\
+timebeat.clock_sync.primary_clocks:
+  - protocol: phc
+    device: /dev/ptp0
+  - protocol: phc
+    device: /dev/ptp1
+    phc_offset_strategy: precise
+    phc_samples: 25
+    phc_smoothing: median
+  - protocol: phc
+    device: /dev/ptp2
+    phc_offset_strategy: sys_offset
+    phc_samples: \"1\"
+  - protocol: phc
+    device: /dev/ptp3
+    phc_offset_strategy: extended
+    phc_smoothing: min_delay
+";
+    let loaded = load(text).expect("loads");
+    let sources = &loaded.config.timebeat.clock_sync.primary_clocks;
+    let settings: Vec<_> = sources
+        .iter()
+        .map(|source| crate::phc_source::PhcSourceSettings::from_config(source).expect("phc"))
+        .collect();
+    use crate::phc_source::{PhcSamples, PhcSmoothing, PhcStrategyChoice};
+    let summary: Vec<_> = settings
+        .iter()
+        .map(|s| (s.strategy, s.samples.get(), s.smoothing))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (PhcStrategyChoice::Auto, 15, PhcSmoothing::MinDelay),
+            (PhcStrategyChoice::Precise, 25, PhcSmoothing::Median),
+            (PhcStrategyChoice::Basic, 1, PhcSmoothing::MinDelay),
+            (PhcStrategyChoice::Extended, 15, PhcSmoothing::MinDelay),
+        ]
+    );
+    assert_eq!(settings[1].device, std::path::Path::new("/dev/ptp1"));
+    assert_eq!(PhcSamples::default().get(), 15);
+    // Exports give the keys back as written (the alias in its canonical spelling).
+    let doc = to_document(&loaded.config);
+    let exported = &doc["timebeat"]["clock_sync"]["primary_clocks"];
+    assert_eq!(exported[1]["phc_offset_strategy"], "precise");
+    assert_eq!(exported[1]["phc_samples"], 25);
+    assert_eq!(exported[1]["phc_smoothing"], "median");
+    assert_eq!(exported[2]["phc_offset_strategy"], "basic");
+    assert!(exported[0].get("phc_samples").is_none(), "{exported}");
+}
+
+#[test]
+fn bad_phc_settings_name_the_field() {
+    let text = "\
+timebeat.clock_sync.primary_clocks:
+  - protocol: phc
+    device: /dev/ptp0
+    phc_offset_strategy: precies
+    phc_samples: 26
+    phc_smoothing: mean
+  - protocol: phc
+    device: /dev/ptp1
+    phc_samples: 0
+  - protocol: phc
+    device: /dev/ptp2
+    phc_samples: -3
+  - protocol: ntp
+    ip: 10.0.0.1
+    phc_samples: 5
+";
+    let found = errors(text);
+    let expected = [
+        "test.yml:4:26: timebeat.clock_sync.primary_clocks[0].phc_offset_strategy: unknown value `precies`; did you mean `precise`?",
+        "test.yml:5:18: timebeat.clock_sync.primary_clocks[0].phc_samples: 26 is out of range: phc_samples is 1 to 25 (the kernel's PTP_MAX_SAMPLES)",
+        "test.yml:6:20: timebeat.clock_sync.primary_clocks[0].phc_smoothing: unknown value `mean`",
+        "test.yml:9:18: timebeat.clock_sync.primary_clocks[1].phc_samples: 0 is out of range: phc_samples is 1 to 25",
+        "test.yml:12:18: timebeat.clock_sync.primary_clocks[2].phc_samples: -3 is out of range: phc_samples is 1 to 25",
+        "test.yml:15:5: timebeat.clock_sync.primary_clocks[3].phc_samples: `phc_samples` does not apply to a ntp source",
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+    for (got, want) in found.iter().zip(expected) {
+        assert!(got.starts_with(want), "got {got:?}\nwant prefix {want:?}");
+    }
+}
