@@ -11,7 +11,7 @@ use nix::sys::time::TimeSpec;
 
 /// `SCM_TSTAMP_SND` from `<linux/errqueue.h>` (not in the libc crate): the report's timestamp
 /// was taken when the driver handed the packet to the device.
-const SCM_TSTAMP_SND: u32 = 0;
+pub(super) const SCM_TSTAMP_SND: u32 = 0;
 
 /// One TX timestamp report from the error queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! What the PTP transports move: destinations, received messages and the two message
 //! classes. Shared by the UDPv4 and L2 transports, generic over their address type
-//! (`SocketAddr` for UDP, a MAC address for L2) so a destination of the
+//! (`SocketAddr` for UDP, [`MacAddress`](super::MacAddress) for L2) so a destination of the
 //! wrong kind does not compile.
 
 use crate::time::Timestamp;

@@ -1,18 +1,32 @@
 //! The system interfaces the PTP transports need that nix does not wrap: `ip_mreqn`
-//! multicast options (join and send by interface index) and the `SIOCETHTOOL`
-//! (`ETHTOOL_GET_TS_INFO`) and `SIOCSHWTSTAMP` ioctls.
+//! multicast options (join and send by interface index), `AF_PACKET` binding and multicast
+//! membership, the `SIOCETHTOOL` (`ETHTOOL_GET_TS_INFO`) and `SIOCSHWTSTAMP` ioctls, and
+//! registering a packet socket with Tokio.
 //!
 //! The one module of `net::ptp` with `unsafe` code; each block says why it is sound. The
-//! structs mirror the kernel's UAPI headers (`<linux/ethtool.h>`, `<linux/net_tstamp.h>`)
-//! and their sizes and offsets are checked in the tests.
+//! structs mirror the kernel's UAPI headers (`<linux/ethtool.h>`, `<linux/net_tstamp.h>`,
+//! `<linux/if_packet.h>`) and their sizes and offsets are checked in the tests.
 #![allow(unsafe_code)]
 
 use nix::errno::Errno;
 use std::ffi::{c_int, c_void};
 use std::net::Ipv4Addr;
 use std::num::NonZeroU32;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
 
+/// `PACKET_ADD_MEMBERSHIP` (`<linux/if_packet.h>`): the `SOL_PACKET` option that adds a
+/// link-layer multicast address to the interface's filter for this socket.
+const PACKET_ADD_MEMBERSHIP: c_int = 1;
+/// `PACKET_MR_MULTICAST`: the membership is one multicast address.
+const PACKET_MR_MULTICAST: u16 = 0;
+/// `PACKET_TX_TIMESTAMP`: the `SOL_PACKET` control message type of a TX timestamp report
+/// (a `sock_extended_err`) on a packet socket's error queue.
+pub(super) const PACKET_TX_TIMESTAMP: c_int = 16;
+/// `PACKET_OUTGOING`: the `sll_pkttype` of a frame this host sent, seen by another packet
+/// socket on the same interface.
+pub(super) const PACKET_OUTGOING: u8 = 4;
 /// `ETHTOOL_GET_TS_INFO` (`<linux/ethtool.h>`).
 pub(super) const ETHTOOL_GET_TS_INFO: u32 = 0x41;
 
@@ -46,6 +60,16 @@ pub(super) struct HwTstampConfig {
     pub tx_type: c_int,
     /// `HWTSTAMP_FILTER_*`.
     pub rx_filter: c_int,
+}
+
+/// `struct packet_mreq` (`<linux/if_packet.h>`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PacketMreq {
+    mr_ifindex: c_int,
+    mr_type: u16,
+    mr_alen: u16,
+    mr_address: [u8; 8],
 }
 
 /// An interface index as the `int` the kernel structs hold.
@@ -105,6 +129,55 @@ pub(super) fn set_ipv4_multicast_interface(
 ) -> Result<(), Errno> {
     let request = ip_mreqn(Ipv4Addr::UNSPECIFIED, ifindex)?;
     set_option(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &request)
+}
+
+/// Binds a packet socket to the interface `ifindex` and the ethertype `ethertype`: it then
+/// receives only frames of that type arriving on that interface, and `send` without an
+/// address transmits there.
+pub(super) fn bind_packet_socket(
+    fd: BorrowedFd<'_>,
+    ifindex: NonZeroU32,
+    ethertype: u16,
+) -> Result<(), Errno> {
+    let address = libc::sockaddr_ll {
+        sll_family: libc::AF_PACKET as u16,
+        sll_protocol: ethertype.to_be(),
+        sll_ifindex: ifindex_int(ifindex)?,
+        sll_hatype: 0,
+        sll_pkttype: 0,
+        sll_halen: 0,
+        sll_addr: [0; 8],
+    };
+    let len =
+        libc::socklen_t::try_from(size_of::<libc::sockaddr_ll>()).map_err(|_| Errno::EINVAL)?;
+    // SAFETY: `address` is an initialised `sockaddr_ll` living across the call and `len` is
+    // its size; the kernel only reads it. `fd` is an open descriptor borrowed for the call.
+    let result = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            std::ptr::from_ref(&address).cast::<libc::sockaddr>(),
+            len,
+        )
+    };
+    Errno::result(result).map(drop)
+}
+
+/// `PACKET_ADD_MEMBERSHIP` of the link-layer multicast address `mac` on the interface
+/// `ifindex`, for as long as the socket is open.
+pub(super) fn add_packet_multicast(
+    fd: BorrowedFd<'_>,
+    ifindex: NonZeroU32,
+    mac: [u8; 6],
+) -> Result<(), Errno> {
+    let mut mr_address = [0; 8];
+    mr_address[..6].copy_from_slice(&mac);
+    let request = PacketMreq {
+        mr_ifindex: ifindex_int(ifindex)?,
+        mr_type: PACKET_MR_MULTICAST,
+        mr_alen: 6,
+        mr_address,
+    };
+    set_option(fd, libc::SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request)
 }
 
 /// The interface's timestamping capabilities (`SIOCETHTOOL`, `ETHTOOL_GET_TS_INFO`). Needs
@@ -176,6 +249,16 @@ unsafe fn interface_ioctl(
     Errno::result(result).map(drop)
 }
 
+/// Registers a non-blocking socket with the current Tokio runtime for readable, writable and
+/// error readiness. The caller checks that a runtime exists (registration panics otherwise).
+pub(super) fn register_async(fd: OwnedFd) -> std::io::Result<AsyncFd<OwnedFd>> {
+    // SAFETY: `OwnedFd` owns an open descriptor that stays open, and is the same descriptor,
+    // until the `AsyncFd` (which owns the `OwnedFd`) is dropped; nothing else closes it.
+    let registered =
+        unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE | Interest::WRITABLE) };
+    registered.map_err(std::io::Error::from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,7 +280,10 @@ mod tests {
             size_of::<HwTstampConfig>(),
             size_of::<libc::hwtstamp_config>()
         );
+        assert_eq!(size_of::<PacketMreq>(), 16);
+        assert_eq!(offset_of!(PacketMreq, mr_address), 8);
         assert_eq!(size_of::<libc::ip_mreqn>(), 12);
+        assert_eq!(size_of::<libc::sockaddr_ll>(), 20);
         assert_eq!(size_of::<libc::sock_extended_err>(), 16);
     }
 
@@ -206,6 +292,11 @@ mod tests {
         assert_eq!(ETHTOOL_GET_TS_INFO, 0x41);
         assert_eq!(libc::SIOCETHTOOL, 0x8946);
         assert_eq!(libc::SIOCSHWTSTAMP, 0x89b0);
+        assert_eq!(PACKET_ADD_MEMBERSHIP, 1);
+        assert_eq!(PACKET_MR_MULTICAST, 0);
+        assert_eq!(PACKET_TX_TIMESTAMP, 16);
+        assert_eq!(PACKET_OUTGOING, 4);
+        assert_eq!(libc::SOL_PACKET, 263);
         assert_eq!(libc::HWTSTAMP_TX_ON, 1);
         assert_eq!(libc::HWTSTAMP_FILTER_ALL, 1);
         assert_eq!(libc::HWTSTAMP_FILTER_PTP_V2_EVENT, 12);
