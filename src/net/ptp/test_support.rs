@@ -16,7 +16,7 @@ use crate::net::SocketOptions;
 use crate::net::options::Timestamping;
 use crate::net::udp::receive_datagram;
 use crate::time::Timestamp;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -122,6 +122,27 @@ impl VethPair {
         run("ip", &["link", "set", &pair.b, "up"]);
         run("ip", &["link", "set", "lo", "up"]);
         pair
+    }
+
+    /// Gives end `a` 10.99.0.1/24 and end `b` 10.99.0.2/24, and lets `b` accept packets whose
+    /// source is an address of its own namespace (`accept_local`, no reverse-path filter):
+    /// both ends live in one namespace, so what `a` sends arrives at `b` from a local
+    /// address. Returns `a`'s address. Only the test's own namespace is changed.
+    pub(super) fn add_ipv4_addresses(&self) -> Ipv4Addr {
+        run("ip", &["addr", "add", "10.99.0.1/24", "dev", &self.a]);
+        run("ip", &["addr", "add", "10.99.0.2/24", "dev", &self.b]);
+        let b = &self.b;
+        run(
+            "sysctl",
+            &[
+                "-q",
+                "-w",
+                "net.ipv4.conf.all.rp_filter=0",
+                &format!("net.ipv4.conf.{b}.rp_filter=0"),
+                &format!("net.ipv4.conf.{b}.accept_local=1"),
+            ],
+        );
+        Ipv4Addr::new(10, 99, 0, 1)
     }
 }
 

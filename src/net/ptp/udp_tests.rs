@@ -1,23 +1,30 @@
-//! [`PtpUdpTransport`] against the real kernel on loopback: unicast on 127.0.0.1 and
-//! multicast on `lo`, ephemeral ports.
+//! [`PtpUdpTransport`] against the real kernel on loopback (unicast on 127.0.0.1 and multicast
+//! on `lo`, ephemeral ports), and multicast over a veth pair in a throwaway network namespace
+//! (root only; under `CI=true` a non-root run fails instead of skipping).
 
 use super::message::{PtpDestination, PtpPort, PtpReceived};
-use super::test_support::{PROMPT, ensure_rx_stamping_is_on, now};
+use super::test_support::{
+    PROMPT, ensure_rx_stamping_is_on, in_namespace_with_veth, now, running_as_root,
+};
 use super::udp::{PTP_PRIMARY_MULTICAST_V4, PtpTransportConfig, PtpUdpTransport};
 use crate::net::NetError;
 use crate::time::Timestamp;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 /// A transport on `lo` bound to `bind_address` with the given ports, multicast loop on.
 fn open(bind_address: Ipv4Addr, event_port: u16, general_port: u16) -> PtpUdpTransport {
     ensure_rx_stamping_is_on();
-    let config = PtpTransportConfig {
+    open_with(PtpTransportConfig {
         bind_address,
         event_port,
         general_port,
         multicast_loop: true,
         ..PtpTransportConfig::new("lo")
-    };
+    })
+}
+
+fn open_with(config: PtpTransportConfig) -> PtpUdpTransport {
     match PtpUdpTransport::open(config) {
         Ok(transport) => transport,
         Err(error) => panic!("{error}"),
@@ -163,6 +170,59 @@ async fn multicast_on_loopback_reaches_every_transport_sharing_the_ports() {
     );
     assert_eq!(seen[1].0, PtpPort::General);
     assert_eq!(seen[1].1, b"\x08\x02multicast follow-up");
+}
+
+#[test]
+fn multicast_crosses_a_veth_pair_and_loops_back_only_when_asked() {
+    if !running_as_root("UDP multicast over veth") {
+        return;
+    }
+    in_namespace_with_veth(async |veth| {
+        let address_a = veth.add_ipv4_addresses();
+        // Wildcard address, ephemeral ports, defaults otherwise: loop off, TTL 1.
+        let a = open_with(PtpTransportConfig {
+            event_port: 0,
+            general_port: 0,
+            ..PtpTransportConfig::new(&veth.a)
+        });
+        let shared_ports = |interface: &str, multicast_loop| PtpTransportConfig {
+            event_port: a.event_addr().port(),
+            general_port: a.general_addr().port(),
+            multicast_loop,
+            ..PtpTransportConfig::new(interface)
+        };
+        let b = open_with(shared_ports(&veth.b, false));
+        let sent = send_event(&a, b"\x00\x02sync over veth", PtpDestination::Multicast).await;
+        send_general(&a, b"\x0b\x02announce over veth", PtpDestination::Multicast).await;
+        let mut buffer = [0u8; 128];
+        for (port, bytes) in [
+            (PtpPort::Event, &b"\x00\x02sync over veth"[..]),
+            (PtpPort::General, b"\x0b\x02announce over veth"),
+        ] {
+            let received = receive(&b, &mut buffer).await;
+            assert_eq!(received.port, port);
+            assert_eq!(&buffer[..received.len], bytes);
+            let sender_port = match port {
+                PtpPort::Event => a.event_addr().port(),
+                PtpPort::General => a.general_addr().port(),
+            };
+            assert_eq!(received.from, SocketAddr::from((address_a, sender_port)));
+            if port == PtpPort::Event {
+                assert!(
+                    received.rx.is_some_and(|rx| sent <= rx),
+                    "{received:?} {sent:?}"
+                );
+            }
+        }
+        // Loop off: the sender's side of the link does not hear its own multicast.
+        let own = tokio::time::timeout(Duration::from_millis(200), a.recv(&mut buffer)).await;
+        assert!(own.is_err(), "multicast looped back with loop off: {own:?}");
+        // Loop on: a sibling on the same interface hears it, as does the sender's side.
+        let looping = open_with(shared_ports(&veth.a, true));
+        let _sent = send_event(&looping, b"\x00\x02looped", PtpDestination::Multicast).await;
+        let received = receive(&a, &mut buffer).await;
+        assert_eq!(&buffer[..received.len], b"\x00\x02looped");
+    });
 }
 
 #[tokio::test]
