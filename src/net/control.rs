@@ -11,7 +11,7 @@ use nix::sys::time::TimeSpec;
 
 /// `SCM_TSTAMP_SND` from `<linux/errqueue.h>` (not in the libc crate): the report's timestamp
 /// was taken when the driver handed the packet to the device.
-const SCM_TSTAMP_SND: u32 = 0;
+pub(super) const SCM_TSTAMP_SND: u32 = 0;
 
 /// One TX timestamp report from the error queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +38,14 @@ pub(super) enum ErrorQueueEntry {
     },
 }
 
-/// The timestamp in `stamps` that belongs to `mode`: `ts[0]` for software timestamps.
-/// A zero timespec means the kernel had none.
+/// The timestamp in `stamps` that belongs to `mode`: `ts[0]` for software timestamps, `ts[2]`
+/// (raw hardware, on the NIC's clock) for hardware timestamps. A zero timespec means the
+/// kernel had none.
 pub(super) fn timestamp_for_mode(mode: Timestamping, stamps: &Timestamps) -> Option<Timestamp> {
     match mode {
         Timestamping::Disabled => None,
         Timestamping::Software => timestamp_from_timespec(stamps.system),
+        Timestamping::Hardware => timestamp_from_timespec(stamps.hw_raw),
     }
 }
 
@@ -162,6 +164,23 @@ mod tests {
         );
         assert_eq!(rx_timestamp(messages, Timestamping::Disabled), None);
         assert_eq!(rx_timestamp(Vec::new(), Timestamping::Software), None);
+    }
+
+    #[test]
+    fn rx_timestamp_is_the_raw_hardware_slot_in_hardware_mode() {
+        let both = Timestamps {
+            system: spec(10, 5),
+            hw_trans: spec(20, 6),
+            hw_raw: spec(30, 7),
+        };
+        let messages = vec![ControlMessageOwned::ScmTimestampsns(both)];
+        assert_eq!(
+            rx_timestamp(messages, Timestamping::Hardware),
+            Some(Timestamp::from_nanos(30 * NANOS_PER_SEC + 7))
+        );
+        // A software-only report on a hardware socket carries no hardware timestamp.
+        let software_only = vec![ControlMessageOwned::ScmTimestampsns(stamps(spec(10, 5)))];
+        assert_eq!(rx_timestamp(software_only, Timestamping::Hardware), None);
     }
 
     #[test]

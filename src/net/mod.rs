@@ -23,6 +23,7 @@ mod control;
 pub mod interface;
 pub mod options;
 mod pending;
+pub mod ptp;
 mod setup;
 pub mod udp;
 

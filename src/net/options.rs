@@ -4,8 +4,7 @@ use nix::sys::socket::TimestampingFlag;
 
 /// Which kernel timestamps a socket collects.
 ///
-/// `Hardware` (NIC timestamps, enabled per interface with `SIOCSHWTSTAMP`, read from `ts[2]` of
-/// `SCM_TIMESTAMPING`) will be added for PTP; hence `non_exhaustive`.
+/// `non_exhaustive`: further modes (e.g. hardware RX with software TX) may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Timestamping {
@@ -16,6 +15,12 @@ pub enum Timestamping {
     /// datagram and when the driver transmits it. Works on every interface, loopback included.
     #[default]
     Software,
+    /// Hardware timestamps taken by the NIC on its PTP hardware clock (the raw hardware slot,
+    /// `ts[2]`, of `SCM_TIMESTAMPING`), for PTP. The interface must have hardware
+    /// timestamping switched on first with
+    /// [`enable_hardware_timestamping`](super::ptp::enable_hardware_timestamping); without it
+    /// no timestamps arrive (`rx` is `None`, TX timestamps time out).
+    Hardware,
 }
 
 impl Timestamping {
@@ -35,6 +40,13 @@ impl Timestamping {
                     | TimestampingFlag::SOF_TIMESTAMPING_OPT_ID
                     | TimestampingFlag::SOF_TIMESTAMPING_OPT_TSONLY,
             ),
+            Timestamping::Hardware => Some(
+                TimestampingFlag::SOF_TIMESTAMPING_RAW_HARDWARE
+                    | TimestampingFlag::SOF_TIMESTAMPING_RX_HARDWARE
+                    | TimestampingFlag::SOF_TIMESTAMPING_TX_HARDWARE
+                    | TimestampingFlag::SOF_TIMESTAMPING_OPT_ID
+                    | TimestampingFlag::SOF_TIMESTAMPING_OPT_TSONLY,
+            ),
         }
     }
 
@@ -42,7 +54,7 @@ impl Timestamping {
     pub fn stamps_tx(self) -> bool {
         match self {
             Timestamping::Disabled => false,
-            Timestamping::Software => true,
+            Timestamping::Software | Timestamping::Hardware => true,
         }
     }
 }
@@ -88,6 +100,21 @@ mod tests {
         assert!(flags.contains(TimestampingFlag::SOF_TIMESTAMPING_OPT_TSONLY));
         assert!(!flags.contains(TimestampingFlag::SOF_TIMESTAMPING_RAW_HARDWARE));
         assert!(Timestamping::Software.stamps_tx());
+    }
+
+    #[test]
+    fn hardware_mode_asks_for_raw_hardware_reports_only() {
+        let Some(flags) = Timestamping::Hardware.flags() else {
+            panic!("hardware timestamping sets SO_TIMESTAMPING");
+        };
+        assert!(flags.contains(TimestampingFlag::SOF_TIMESTAMPING_RAW_HARDWARE));
+        assert!(flags.contains(TimestampingFlag::SOF_TIMESTAMPING_RX_HARDWARE));
+        assert!(flags.contains(TimestampingFlag::SOF_TIMESTAMPING_TX_HARDWARE));
+        assert!(flags.contains(TimestampingFlag::SOF_TIMESTAMPING_OPT_ID));
+        assert!(flags.contains(TimestampingFlag::SOF_TIMESTAMPING_OPT_TSONLY));
+        assert!(!flags.contains(TimestampingFlag::SOF_TIMESTAMPING_SOFTWARE));
+        assert!(!flags.contains(TimestampingFlag::SOF_TIMESTAMPING_TX_SOFTWARE));
+        assert!(Timestamping::Hardware.stamps_tx());
     }
 
     #[test]

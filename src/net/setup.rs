@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 /// Largest DSCP value (six bits).
-const MAX_DSCP: u8 = 63;
+pub(super) const MAX_DSCP: u8 = 63;
 
 /// A non-blocking UDP socket bound to `address` with `options` applied.
 pub(super) fn bound_udp_socket(
@@ -76,7 +76,7 @@ pub(super) fn bound_udp_socket(
 
 /// Looks the interface up so a missing one is reported as such (rather than as `ENODEV` from
 /// `SO_BINDTODEVICE`), naming both it and the address.
-fn lookup_interface(name: &str, address: SocketAddr) -> Result<Interface, NetError> {
+pub(super) fn lookup_interface(name: &str, address: SocketAddr) -> Result<Interface, NetError> {
     Interface::lookup(name).map_err(|error| match error {
         NetError::Interface { interface, source } => NetError::Setup {
             address,
@@ -89,7 +89,7 @@ fn lookup_interface(name: &str, address: SocketAddr) -> Result<Interface, NetErr
 }
 
 /// Sets the DSCP bits of the IPv4 TOS or IPv6 traffic class byte.
-fn set_dscp(fd: &OwnedFd, address: SocketAddr, dscp: u8) -> Result<(), Errno> {
+pub(super) fn set_dscp(fd: &OwnedFd, address: SocketAddr, dscp: u8) -> Result<(), Errno> {
     let traffic_class = i32::from(dscp) << 2;
     match address {
         SocketAddr::V4(_) => setsockopt(fd, sockopt::Ipv4Tos, &traffic_class),

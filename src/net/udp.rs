@@ -162,7 +162,7 @@ impl TimestampedUdpSocket {
     }
 
     /// Hands a bound socket to the Tokio runtime.
-    fn register(
+    pub(super) fn register(
         std_socket: std::net::UdpSocket,
         local: SocketAddr,
         options: &SocketOptions,
