@@ -15,6 +15,7 @@ pub mod net;
 pub mod ntp;
 pub mod observe;
 pub mod pki;
+pub mod ptp;
 pub mod secret;
 pub mod selection;
 pub mod servo;
