@@ -1,4 +1,5 @@
-//! PTP (IEEE 1588-2008, "PTPv2") without I/O: the message codec.
+//! PTP (IEEE 1588-2008, "PTPv2") without I/O: the message codec and the best master clock
+//! algorithm's data set comparison.
 //!
 //! Nothing here reads a clock or touches a socket. A port (state machine) built on these
 //! types hands received datagrams to [`PtpMessage::parse`] and sends what
@@ -21,6 +22,7 @@
 //! Parsing never panics (a property test feeds it arbitrary bytes) and whatever parses
 //! re-encodes to a message that parses equal.
 
+mod bmca;
 mod datasets;
 mod error;
 mod fields;
@@ -34,6 +36,10 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
+pub use bmca::{
+    DatasetComparison, DefaultDataset, ForeignMasterDataset, MAX_STEPS_REMOVED,
+    best_foreign_master, compare,
+};
 pub use datasets::{CurrentDataSet, ParentDataSet, TimePropertiesDataSet};
 pub use error::{PtpParseError, TlvProblem};
 pub use fields::{MessageType, PtpFlags, TimePropertiesFlags, TimeSource};
