@@ -146,10 +146,12 @@ fn signaling_grant_cancel_and_acknowledge() {
     assert_wire(&message, &expected);
 }
 
-/// What `pmc -u -b 0 'GET CURRENT_DATA_SET'` (linuxptp 3.x) sends from a NIC with MAC
-/// 00:11:22:33:44:55: target all ones, both hop counts 0, action GET, controlField 4,
-/// logMessageInterval 0x7f, and a MANAGEMENT TLV of length 2 + 18 with 18 zero data bytes
-/// (`pmc -z` sends length 2 and no data).
+/// What `pmc -4 -b 0 'GET CURRENT_DATA_SET'` (linuxptp 3.x, UDP) sends from a NIC with MAC
+/// 00:11:22:33:44:55 (source port 1 of the MAC's EUI-64): target all ones, both hop counts
+/// 0, action GET, controlField 4, logMessageInterval 0x7f, and a MANAGEMENT TLV of length
+/// 2 + 18 with 18 zero data bytes (`pmc -z` sends length 2 and no data). `pmc -u` sends
+/// the same over a Unix socket with a zero clock identity and its pid as port number; see
+/// `captured.rs` for both, captured from pmc 3.1.1.
 fn pmc_get_current_data_set() -> Vec<u8> {
     hex(
         "0d 02 00 48 00 00 00 00  00 00 00 00 00 00 00 00  00 00 00 00
