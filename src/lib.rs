@@ -16,6 +16,7 @@ pub mod ntp;
 pub mod observe;
 pub mod phc_source;
 pub mod pki;
+pub mod ptp;
 pub mod secret;
 pub mod selection;
 pub mod servo;
