@@ -1,4 +1,5 @@
-//! The time core's only socket code: UDP sockets whose datagrams carry kernel timestamps.
+//! The only socket code: UDP sockets (NTP, PTP over UDPv4) and `AF_PACKET` sockets (PTP over
+//! Ethernet) whose datagrams carry kernel timestamps.
 //!
 //! Timestamps come from `SO_TIMESTAMPING`: the kernel stamps a datagram when the network stack
 //! receives it (RX, delivered with the datagram as a control message) and when the driver hands
@@ -8,13 +9,16 @@
 //!
 //! Layout, with later PTP work in mind:
 //! - [`options`]: what a socket is asked for ([`SocketOptions`], [`Timestamping`]) and the
-//!   `SO_TIMESTAMPING` flags each mode needs (hardware mode adds `SIOCSHWTSTAMP` later).
+//!   `SO_TIMESTAMPING` flags each mode needs (hardware mode also needs the NIC switched on with
+//!   [`ptp::enable_hardware_timestamping`] first).
 //! - `control`: decoding of control messages into [`Timestamp`](crate::time::Timestamp)s and
 //!   TX reports; independent of the socket type, so an `AF_PACKET` (L2 PTP) socket can reuse it.
 //! - `pending`: the small store matching TX timestamps to [`TxToken`]s when they arrive out of
 //!   order.
 //! - [`udp`]: [`TimestampedUdpSocket`], the async socket the NTP and PTP drivers use.
 //! - [`interface`]: network interface lookup by name.
+//! - [`ptp`]: the PTP transports (UDPv4 event/general sockets with the 224.0.1.129 group; L2
+//!   with ethertype 0x88F7) and the hardware-timestamping ioctls.
 //!
 //! All timestamps are `CLOCK_REALTIME` nanoseconds (software timestamps); hardware timestamps,
 //! when added, are on the NIC's PTP hardware clock and are reported through the same types.
