@@ -32,7 +32,7 @@ fn now() -> Timestamp {
 static RX_STAMPING_ANCHOR: OnceLock<Option<std::net::UdpSocket>> = OnceLock::new();
 
 /// Opens the anchor and waits until the kernel stamps received packets.
-fn ensure_rx_stamping_is_on() {
+pub(crate) fn ensure_rx_stamping_is_on() {
     RX_STAMPING_ANCHOR.get_or_init(|| {
         let address = SocketAddr::from(([127, 0, 0, 1], 0));
         let anchor = super::setup::bound_udp_socket(address, &SocketOptions::default()).ok()?;

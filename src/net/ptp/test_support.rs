@@ -12,14 +12,9 @@
     reason = "tests compare kernel timestamps with CLOCK_REALTIME and wait for the kernel"
 )]
 
-use crate::net::SocketOptions;
-use crate::net::options::Timestamping;
-use crate::net::udp::receive_datagram;
 use crate::time::Timestamp;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::os::fd::AsRawFd;
+use std::net::Ipv4Addr;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -52,30 +47,8 @@ pub(super) fn running_as_root(test: &str) -> bool {
     false
 }
 
-/// A socket with RX timestamping that stays open while the tests run, so the kernel's
-/// (global, lazily switched on) RX software stamping is on before any test binds.
-static RX_STAMPING_ANCHOR: OnceLock<Option<std::net::UdpSocket>> = OnceLock::new();
-
-/// Opens the anchor and waits until the kernel stamps received packets.
-pub(super) fn ensure_rx_stamping_is_on() {
-    RX_STAMPING_ANCHOR.get_or_init(|| {
-        let address = SocketAddr::from(([127, 0, 0, 1], 0));
-        let anchor =
-            crate::net::setup::bound_udp_socket(address, &SocketOptions::default()).ok()?;
-        let own_address = anchor.local_addr().ok()?;
-        let mut buffer = [0u8; 8];
-        for _ in 0..1_000 {
-            anchor.send_to(b"warm-up", own_address).ok()?;
-            std::thread::sleep(Duration::from_millis(1));
-            let received =
-                receive_datagram(anchor.as_raw_fd(), &mut buffer, Timestamping::Software);
-            if received.is_ok_and(|received| received.rx.is_some()) {
-                return Some(anchor);
-            }
-        }
-        None
-    });
-}
+/// The net tests' RX-stamping anchor (see there), shared so both test suites use one.
+pub(super) use crate::net::tests::ensure_rx_stamping_is_on;
 
 /// Runs `command` with `args`, panicking with its output when it fails.
 fn run(command: &str, args: &[&str]) {
