@@ -29,6 +29,7 @@ mod fields;
 mod header;
 mod management;
 mod message;
+pub mod port;
 mod tlv;
 mod types;
 mod wire;
