@@ -7,3 +7,4 @@ mod management;
 mod network;
 mod robustness;
 mod sync;
+mod unicast;
