@@ -50,6 +50,10 @@ pub use management::{
     ManagementId, ManagementTlv, management_reply,
 };
 pub use message::{AnnounceBody, MessageBody, PtpMessage, TimestampForPort};
+pub use port::{
+    Port, PortAction, PortConfig, PortCounters, PortRole, PortState, PortStatus, PtpSample,
+    StateChangeReason, TxKey,
+};
 pub use tlv::{
     CancelUnicastTransmission, GrantUnicastTransmission, RequestUnicastTransmission,
     TLV_HEADER_LEN, Tlv,

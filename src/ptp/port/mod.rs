@@ -22,7 +22,7 @@
 //!   by unicast when the request was unicast.
 //! - Slave: Delay_Req at random intervals averaging 2^logMinDelayReqInterval (ptp4l's
 //!   draw from [0, 2·interval)), adopting the interval the master sends in Delay_Resp;
-//!   the mean path delay is a moving median of 10 (see [`filter`]); the offset is
+//!   the mean path delay is a moving median of [`DELAY_FILTER_LENGTH`]; the offset is
 //!   `t2 − t1 − corrections − meanPathDelay`, local − master.
 //! - Timescale, as linuxptp's `clock_utc_correct` for a UTC local clock: when the parent
 //!   announces ptpTimescale, its timestamps have TAI − UTC removed — the announced
@@ -30,7 +30,10 @@
 //!   larger than `utc_offset`; `utc_offset` otherwise. As master, see
 //!   [`PortConfig::ptp_timescale`].
 //! - BMCA: foreign masters qualify with 2 Announces within 4 announce intervals; the state
-//!   decision is in [`decision`]; the announce receipt timeout is
+//!   decision (§9.3.3) makes the port master when D0 beats Erbest, passive when this clock
+//!   is of class ≤ [`MAX_PASSIVE_CLOCK_CLASS`], slave otherwise (the role may forbid
+//!   either); an ordinary clock goes to MASTER without PRE_MASTER, as ptp4l; the
+//!   announce receipt timeout is
 //!   `announce_receipt_timeout` intervals plus a random fraction of one (as ptp4l).
 //! - Unicast negotiation: see [`unicast_server`] and [`unicast_client`].
 //! - Management: GET of CURRENT_DATA_SET, PARENT_DATA_SET and TIME_PROPERTIES_DATA_SET is

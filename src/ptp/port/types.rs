@@ -183,7 +183,8 @@ pub struct PortCounters {
     /// TX timestamps for unknown or expired keys, or event messages whose TX timestamp
     /// never came.
     pub missing_tx_timestamp: u64,
-    /// Messages of types the port does not use (peer delay).
+    /// Messages of types the port does not use (peer delay), and Announces it must not
+    /// consider (stepsRemoved ≥ 255, or this clock as their grandmaster).
     pub unsupported: u64,
     /// Messages sent.
     pub sent: u64,
