@@ -53,6 +53,7 @@ impl Protocol {
                 "priority1",
                 "priority2",
                 "hybrid_e2e",
+                "use_layer2",
                 "interface",
             ],
             Protocol::Ntp => &[
@@ -158,6 +159,9 @@ pub struct SourceConfig {
     /// Hybrid mode: multicast Sync, unicast Delay_Req.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hybrid_e2e: Option<bool>,
+    /// PTP over Ethernet (ethertype 0x88F7) instead of UDPv4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_layer2: Option<bool>,
     /// NTP server host name or address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
@@ -231,6 +235,7 @@ impl SourceConfig {
             priority1: None,
             priority2: None,
             hybrid_e2e: None,
+            use_layer2: None,
             ip: None,
             pollinterval: None,
             interleaved: None,

@@ -219,6 +219,10 @@ impl Daemon {
         self.snapshot_tx.send_replace(snapshot);
         self.tasks
             .set_server_state(super::snapshot::server_state(&self.core, now));
+        self.tasks.set_clock_view(crate::ptp::driver::ClockView {
+            synchronized: super::core::is_synchronized(self.core.phase().0),
+            frequency: self.core.frequency(),
+        });
         Ok(())
     }
 

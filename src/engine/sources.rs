@@ -9,7 +9,10 @@ use crate::net::{SocketOptions, TimestampedUdpSocket};
 use crate::ntp::client::ClientConfig;
 use crate::ntp::driver::{ClientTask, run_server};
 use crate::ntp::server::ServerState;
+use crate::ptp::driver::{ClockView, PtpSettings, PtpTask};
 use crate::source::{SourceCommand, SourceStatus, SourceUpdate};
+use crate::time::Ppb;
+use rand::Rng;
 use std::net::SocketAddr;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -23,6 +26,7 @@ pub struct SourceTasks {
     shutdown: watch::Sender<bool>,
     commands: broadcast::Sender<SourceCommand>,
     server_state: watch::Sender<ServerState>,
+    clock_view: watch::Sender<ClockView>,
     servers: Vec<SocketAddr>,
 }
 
@@ -38,6 +42,10 @@ impl SourceTasks {
         let (commands, _) = broadcast::channel(16);
         let (server_state, server_state_rx) =
             watch::channel(ServerState::unsynchronized(CLOCK_PRECISION));
+        let (clock_view, clock_view_rx) = watch::channel(ClockView {
+            synchronized: false,
+            frequency: Ppb::ZERO,
+        });
         let mut handles = Vec::new();
         let endpoints = plan_ntp_servers(config).map_err(EngineError::Plan)?;
         for address in &endpoints {
@@ -49,8 +57,27 @@ impl SourceTasks {
                 shutdown_rx.clone(),
             )));
         }
-        for source in sources.iter().filter(|s| s.spec.is_client()) {
+        let mut seeds = crate::ntp::driver::nonce_rng();
+        for source in sources.iter().filter(|s| !s.spec.config.disable) {
             let spec = &source.spec;
+            if spec.protocol() == Protocol::Ptp {
+                let settings = PtpSettings::from_config(&spec.name, &spec.config, seeds.next_u64())
+                    .map_err(|err| EngineError::Plan(err.to_string()))?;
+                let task = PtpTask {
+                    id: spec.is_client().then_some(spec.id),
+                    name: spec.name.clone(),
+                    settings,
+                    updates: updates.clone(),
+                    commands: commands.subscribe(),
+                    clock: clock_view_rx.clone(),
+                    shutdown: shutdown_rx.clone(),
+                };
+                handles.push(tokio::spawn(task.run()));
+                continue;
+            }
+            if !spec.is_client() {
+                continue;
+            }
             match spec.protocol() {
                 Protocol::Ntp => {
                     let (host, port) =
@@ -89,6 +116,7 @@ impl SourceTasks {
             shutdown,
             commands,
             server_state,
+            clock_view,
             servers: endpoints,
         })
     }
@@ -103,6 +131,15 @@ impl SourceTasks {
         self.server_state.send_if_modified(|current| {
             let changed = *current != state;
             *current = state;
+            changed
+        });
+    }
+
+    /// What PTP ports are told about the local clock from now on.
+    pub fn set_clock_view(&self, view: ClockView) {
+        self.clock_view.send_if_modified(|current| {
+            let changed = *current != view;
+            *current = view;
             changed
         });
     }

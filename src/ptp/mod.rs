@@ -24,6 +24,7 @@
 
 mod bmca;
 mod datasets;
+pub mod driver;
 mod error;
 mod fields;
 mod header;

@@ -39,4 +39,6 @@ pub use hardware::{
 pub use l2::{L2TxToken, PtpL2Error, PtpL2Transport};
 pub use mac::{MacAddress, MacAddressParseError};
 pub use message::{PtpDestination, PtpPort, PtpReceived};
-pub use udp::{PtpTransportConfig, PtpUdpTransport};
+pub use udp::{
+    PTP_EVENT_PORT, PTP_GENERAL_PORT, PTP_PRIMARY_MULTICAST_V4, PtpTransportConfig, PtpUdpTransport,
+};

@@ -1,0 +1,264 @@
+//! The PTP driver: the only PTP code that touches sockets, clocks and timers. It feeds the
+//! pure [`Port`] with received messages (kernel RX timestamps), the kernel TX timestamps of the
+//! event messages it sent, and timer expiries, and carries out what the port returns.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "drivers are where time is read and timers run"
+)]
+
+pub mod settings;
+mod transport;
+
+pub use settings::{PtpSettings, PtpSettingsError, TransportChoice};
+pub use transport::{L2, PtpTransport, TX_TIMESTAMP_WAIT, Udp};
+
+use super::port::{Port, PortAction, PortState, PtpSample};
+use crate::net::ptp::{PtpL2Transport, PtpUdpTransport};
+use crate::ntp::driver::realtime_now;
+use crate::source::{Leap, Measurement, SourceCommand, SourceId, SourceStatus, SourceUpdate};
+use crate::time::{Duration, Ppb};
+use std::collections::VecDeque;
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// What the engine tells PTP ports about the local clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockView {
+    /// The clock is synchronised to a source (a grandmaster then announces clockClass 6).
+    pub synchronized: bool,
+    /// The frequency the servo set (for the ptp4l-style `freq` in the debug line).
+    pub frequency: Ppb,
+}
+
+/// One PTP port: a source when `id` is set (slave side), a grandmaster port otherwise.
+pub struct PtpTask {
+    /// The source's id in the engine (`None` for `server_only` entries).
+    pub id: Option<SourceId>,
+    /// A label for logs (`ptp eth0`).
+    pub name: String,
+    /// The port's settings.
+    pub settings: settings::PtpSettings,
+    /// Where samples and status go.
+    pub updates: mpsc::Sender<SourceUpdate>,
+    /// Commands from the engine (clock stepped, ...).
+    pub commands: broadcast::Receiver<SourceCommand>,
+    /// The local clock, as the engine sees it.
+    pub clock: watch::Receiver<ClockView>,
+    /// Becomes true at shutdown.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl PtpTask {
+    /// Opens the transport and runs the port until shutdown. A transport that cannot be
+    /// opened (no interface, no permission) is reported as the source's problem.
+    pub async fn run(mut self) {
+        let opened = match self.settings.transport {
+            TransportChoice::UdpV4 => PtpUdpTransport::open(self.settings.udp_config())
+                .map(|t| Opened::Udp(Udp(t)))
+                .map_err(|e| e.to_string()),
+            TransportChoice::L2 => {
+                PtpL2Transport::open(&self.settings.interface, self.settings.timestamping)
+                    .map(|t| Opened::L2(L2(t)))
+                    .map_err(|e| e.to_string())
+            }
+        };
+        match opened {
+            Ok(Opened::Udp(transport)) => {
+                let config = self.settings.port_config(transport.0.interface().name());
+                match config {
+                    Ok(config) => {
+                        self.serve(transport, Port::new(config, realtime_now()))
+                            .await
+                    }
+                    Err(err) => self.fail(err.to_string()).await,
+                }
+            }
+            Ok(Opened::L2(transport)) => {
+                let config = self.settings.port_config_l2(transport.0.mac_address());
+                match config {
+                    Ok(config) => {
+                        self.serve(transport, Port::new(config, realtime_now()))
+                            .await
+                    }
+                    Err(err) => self.fail(err.to_string()).await,
+                }
+            }
+            Err(problem) => self.fail(problem).await,
+        }
+    }
+
+    async fn fail(&mut self, problem: String) {
+        tracing::error!(port = %self.name, "PTP port not started: {problem}");
+        self.send_status(SourceStatus {
+            problem: Some(problem),
+            ..SourceStatus::default()
+        })
+        .await;
+        let _ = self.shutdown.wait_for(|stop| *stop).await;
+    }
+
+    async fn serve<T: PtpTransport>(&mut self, transport: T, mut port: Port<T::Addr>) {
+        port.set_local_clock(self.clock.borrow().synchronized);
+        let mut buffer = [0u8; 1500];
+        let mut jitter = JitterEstimate::default();
+        let mut last_status = SourceStatus::default();
+        let mut actions = port.on_timer(realtime_now());
+        loop {
+            self.execute(&transport, &mut port, actions, &mut jitter)
+                .await;
+            let wait = (port.next_deadline() - realtime_now()).max(Duration::ZERO);
+            actions = tokio::select! {
+                _ = tokio::time::sleep(wait.to_std()) => port.on_timer(realtime_now()),
+                received = transport.recv(&mut buffer) => match received {
+                    Ok(received) => port.on_message(
+                        &buffer[..received.len], received.from, received.port, received.rx,
+                        realtime_now(),
+                    ),
+                    Err(err) => {
+                        tracing::warn!(port = %self.name, "{err}");
+                        Vec::new()
+                    }
+                },
+                Ok(()) = self.clock.changed() => {
+                    port.set_local_clock(self.clock.borrow().synchronized);
+                    Vec::new()
+                }
+                command = self.commands.recv() => {
+                    if let Ok(SourceCommand::ShiftOffsets(_)) = command {
+                        port.on_clock_stepped();
+                    }
+                    Vec::new()
+                }
+                _ = self.shutdown.changed() => return,
+            };
+            let status = source_status(&port, &self.settings.interface);
+            if status != last_status {
+                last_status = status.clone();
+                self.send_status(status).await;
+            }
+        }
+    }
+
+    /// Carries out `actions`, feeding TX timestamps back (which may yield Follow_Ups).
+    async fn execute<T: PtpTransport>(
+        &mut self,
+        transport: &T,
+        port: &mut Port<T::Addr>,
+        actions: Vec<PortAction<T::Addr>>,
+        jitter: &mut JitterEstimate,
+    ) {
+        let mut queue: VecDeque<_> = actions.into();
+        while let Some(action) = queue.pop_front() {
+            match action {
+                PortAction::Send {
+                    bytes,
+                    port: class,
+                    destination,
+                    tx_key,
+                } => match transport
+                    .send(&bytes, class, destination, tx_key.is_some())
+                    .await
+                {
+                    Ok(Some(tx)) => {
+                        if let Some(key) = tx_key {
+                            queue.extend(port.on_tx_timestamp(key, tx, realtime_now()));
+                        }
+                    }
+                    Ok(None) if tx_key.is_some() => {
+                        tracing::debug!(port = %self.name, "no TX timestamp for {destination:?}")
+                    }
+                    Ok(None) => {}
+                    Err(err) => tracing::warn!(port = %self.name, "{err}"),
+                },
+                PortAction::Sample(sample) => self.on_sample(sample, port.state(), jitter).await,
+                PortAction::StateChanged { from, to, reason } => {
+                    tracing::info!(port = %self.name, "port 1: {from} to {to} on {reason:?}");
+                }
+            }
+        }
+    }
+
+    async fn on_sample(
+        &mut self,
+        sample: PtpSample,
+        state: PortState,
+        jitter: &mut JitterEstimate,
+    ) {
+        let servo_state = if state == PortState::Slave { 2 } else { 0 };
+        tracing::debug!(
+            port = %self.name,
+            "master offset {} s{servo_state} freq {:+.0} path delay {}",
+            sample.offset.as_nanos(),
+            self.clock.borrow().frequency.0,
+            sample.mean_path_delay.as_nanos(),
+        );
+        let Some(id) = self.id else { return };
+        let measurement = Measurement {
+            offset: sample.offset,
+            delay: sample.mean_path_delay + sample.mean_path_delay,
+            dispersion: SOFTWARE_TIMESTAMP_DISPERSION,
+            jitter: jitter.update(sample.offset),
+            root_delay: Duration::ZERO,
+            root_dispersion: Duration::ZERO,
+            stratum: 1,
+            leap: Leap::None,
+            local_time: sample.local_time,
+        };
+        let _ = self
+            .updates
+            .send(SourceUpdate::Sample { id, measurement })
+            .await;
+    }
+
+    async fn send_status(&mut self, status: SourceStatus) {
+        if let Some(id) = self.id {
+            let _ = self.updates.send(SourceUpdate::Status { id, status }).await;
+        }
+    }
+}
+
+enum Opened {
+    Udp(Udp),
+    L2(L2),
+}
+
+/// The error bound of one software-timestamped PTP measurement.
+const SOFTWARE_TIMESTAMP_DISPERSION: Duration = Duration::from_nanos(1_000);
+
+/// Jitter as chrony and ntpd estimate it: the RMS of successive offset differences, here as
+/// an exponential average over about 8 samples.
+#[derive(Debug, Default)]
+struct JitterEstimate {
+    last: Option<Duration>,
+    mean_square: f64,
+}
+
+impl JitterEstimate {
+    fn update(&mut self, offset: Duration) -> Duration {
+        if let Some(last) = self.last.replace(offset) {
+            let step = (offset - last).as_nanos() as f64;
+            self.mean_square += (step * step - self.mean_square) / 8.0;
+        }
+        Duration::from_nanos(self.mean_square.sqrt() as i64)
+    }
+}
+
+/// The engine's view of a port: reachable while it follows a master.
+fn source_status<A>(port: &Port<A>, interface: &str) -> SourceStatus
+where
+    A: Copy + Eq + std::hash::Hash + std::fmt::Debug,
+{
+    let status = port.status();
+    let following = matches!(status.state, PortState::Slave | PortState::Uncalibrated);
+    SourceStatus {
+        reachable: following,
+        reach: if following { 0xff } else { 0 },
+        stratum: following.then_some(1),
+        refid: following.then(|| status.parent.grandmaster_identity.to_string()),
+        poll: None,
+        address: Some(interface.to_string()),
+        problem: None,
+        denied: false,
+        rejected: status.counters.malformed,
+        timeouts: 0,
+    }
+}

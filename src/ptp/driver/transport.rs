@@ -1,0 +1,143 @@
+//! One shape over the two PTP transports, so the port loop is written once: UDPv4
+//! (addresses are IPs, messages go to 319 or 320 by class) and L2 (addresses are MACs).
+
+use crate::net::ptp::{
+    MacAddress, PtpDestination, PtpL2Transport, PtpPort, PtpReceived, PtpUdpTransport,
+};
+use crate::time::Timestamp;
+use std::fmt::{Debug, Display};
+use std::future::Future;
+use std::hash::Hash;
+use std::net::SocketAddr;
+
+/// How long to wait for the kernel's TX timestamp of an event message (ptp4l's
+/// `tx_timestamp_timeout` is 1 ms by default; software timestamps on a loaded machine need more).
+pub const TX_TIMESTAMP_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// What the port loop needs of a transport.
+pub trait PtpTransport: Send + Sync + 'static {
+    /// A peer's address as the port sees it.
+    type Addr: Copy + Eq + Hash + Debug + Display + Send + Sync + 'static;
+
+    /// Sends `bytes` as a message of class `port`; for an event message with `want_tx`,
+    /// returns its kernel TX timestamp (`None` when none came in time).
+    fn send(
+        &self,
+        bytes: &[u8],
+        port: PtpPort,
+        destination: PtpDestination<Self::Addr>,
+        want_tx: bool,
+    ) -> impl Future<Output = Result<Option<Timestamp>, String>> + Send;
+
+    /// The next message, with the sender normalised for the port (see [`Udp`]).
+    fn recv(
+        &self,
+        buffer: &mut [u8],
+    ) -> impl Future<Output = Result<PtpReceived<Self::Addr>, String>> + Send;
+}
+
+/// UDPv4. The port names a peer independently of the message class, so a sender is kept as
+/// its IP with the general port, and a unicast message goes to the class's port of that IP.
+pub struct Udp(pub PtpUdpTransport);
+
+impl Udp {
+    fn peer_port(&self, port: PtpPort) -> u16 {
+        match port {
+            PtpPort::Event => self.0.event_addr().port(),
+            PtpPort::General => self.0.general_addr().port(),
+        }
+    }
+}
+
+impl PtpTransport for Udp {
+    type Addr = SocketAddr;
+
+    async fn send(
+        &self,
+        bytes: &[u8],
+        port: PtpPort,
+        destination: PtpDestination<SocketAddr>,
+        want_tx: bool,
+    ) -> Result<Option<Timestamp>, String> {
+        let destination = match destination {
+            PtpDestination::Unicast(peer) => {
+                PtpDestination::Unicast(SocketAddr::new(peer.ip(), self.peer_port(port)))
+            }
+            PtpDestination::Multicast => PtpDestination::Multicast,
+        };
+        match port {
+            PtpPort::General => {
+                self.0
+                    .send_general(bytes, destination)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(None)
+            }
+            PtpPort::Event => {
+                let token = self
+                    .0
+                    .send_event(bytes, destination)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if !want_tx {
+                    drop(token);
+                    return Ok(None);
+                }
+                self.0
+                    .tx_timestamp(token, TX_TIMESTAMP_WAIT)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    async fn recv(&self, buffer: &mut [u8]) -> Result<PtpReceived<SocketAddr>, String> {
+        let mut received = self.0.recv(buffer).await.map_err(|e| e.to_string())?;
+        received.from = SocketAddr::new(received.from.ip(), self.0.general_addr().port());
+        Ok(received)
+    }
+}
+
+/// Ethernet (ethertype 0x88F7): peers are MAC addresses.
+pub struct L2(pub PtpL2Transport);
+
+impl PtpTransport for L2 {
+    type Addr = MacAddress;
+
+    async fn send(
+        &self,
+        bytes: &[u8],
+        port: PtpPort,
+        destination: PtpDestination<MacAddress>,
+        want_tx: bool,
+    ) -> Result<Option<Timestamp>, String> {
+        match port {
+            PtpPort::General => {
+                self.0
+                    .send_general(bytes, destination)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(None)
+            }
+            PtpPort::Event => {
+                let token = self
+                    .0
+                    .send_event(bytes, destination)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if !want_tx {
+                    drop(token);
+                    return Ok(None);
+                }
+                self.0
+                    .tx_timestamp(token, TX_TIMESTAMP_WAIT)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    async fn recv(&self, buffer: &mut [u8]) -> Result<PtpReceived<MacAddress>, String> {
+        self.0.recv(buffer).await.map_err(|e| e.to_string())
+    }
+}
