@@ -88,10 +88,7 @@ impl Lab {
     pub fn add_server(&mut self) -> usize {
         let n = self.servers.len() + 1;
         let server = format!("{}s{n}", self.prefix);
-        let (server_end, client_end) = (
-            format!("{}v{n}s", self.prefix),
-            format!("{}v{n}c", self.prefix),
-        );
+        let (server_end, client_end) = self.link_names(n);
         run("ip", &["netns", "add", &server]);
         self.servers.push(server.clone());
         run(
@@ -118,6 +115,14 @@ impl Lab {
             run("ip", &["-n", ns, "link", "set", dev, "up"]);
         }
         n
+    }
+
+    /// The veth ends of link N: (in server namespace N, in the client namespace).
+    pub fn link_names(&self, n: usize) -> (String, String) {
+        (
+            format!("{}v{n}s", self.prefix),
+            format!("{}v{n}c", self.prefix),
+        )
     }
 
     /// The client namespace's name.

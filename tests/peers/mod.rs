@@ -4,6 +4,7 @@
 
 pub mod lab;
 mod ntp;
+mod ptp_shiwa;
 
 use crate::support::{have_tool, is_root, require};
 

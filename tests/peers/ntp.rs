@@ -25,7 +25,7 @@ fn kernel_clock() -> String {
 }
 
 /// Asserts that the kernel clock state did not change while `body` ran.
-fn without_touching_the_clock(body: impl FnOnce()) {
+pub(super) fn without_touching_the_clock(body: impl FnOnce()) {
     let before = kernel_clock();
     body();
     assert_eq!(
