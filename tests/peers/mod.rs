@@ -4,6 +4,8 @@
 
 pub mod lab;
 mod ntp;
+mod ptp;
+pub mod ptp_lab;
 
 use crate::support::{have_tool, is_root, require};
 
