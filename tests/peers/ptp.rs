@@ -58,8 +58,12 @@ fn ptp4l_slaves_follow_a_ptp4l_master_over_udpv4_and_l2() {
 }
 
 /// (a) UDPv4 and (b) L2 at once on one bridge: a UDPv4 master with a multicast and a hybrid
-/// (unicast Delay_Req) slave, and an L2 master with a multicast slave. Each slave's median
-/// `master offset` over 20 s is within 5 µs of the true 0.
+/// (unicast Delay_Req) slave, and an L2 master with a multicast slave. The multicast slaves'
+/// median `master offset` over 20 s is within 5 µs of the true 0 (measured: −0.3 to +3.2 µs;
+/// path delay 12–24 µs through the bridge on this VM, 2 µs over a bare veth pair).
+///
+/// The hybrid slave gets 20 µs: its unicast Delay_Req crosses the bridge faster than the
+/// flooded multicast Sync, and it measures a steady +3.8 to +4.9 µs.
 fn slaves_follow_a_master(kind: MasterKind) {
     let mut lab = PtpLab::new(5);
     let udp_master = MasterSettings {
@@ -81,21 +85,24 @@ fn slaves_follow_a_master(kind: MasterKind) {
     let slaves = [
         (
             "UDPv4 multicast slave",
+            5_000,
             lab.start_ptp4l_slave(2, Transport::UdpV4, &multicast),
         ),
         (
             "UDPv4 hybrid slave",
+            20_000,
             lab.start_ptp4l_slave(3, Transport::UdpV4, &hybrid),
         ),
         (
             "L2 slave",
+            5_000,
             lab.start_ptp4l_slave(5, Transport::L2, &multicast),
         ),
     ];
-    let daemons: Vec<_> = slaves.iter().map(|(_, daemon)| daemon).collect();
+    let daemons: Vec<_> = slaves.iter().map(|(_, _, daemon)| daemon).collect();
     let series = lab.record_offsets(&daemons, RECORD);
-    for ((label, _), samples) in slaves.iter().zip(&series) {
-        assert_follows(label, samples, 15, 5_000);
+    for ((label, bound_ns, _), samples) in slaves.iter().zip(&series) {
+        assert_follows(label, samples, 15, *bound_ns);
     }
 }
 
@@ -218,7 +225,7 @@ fn a_ptp4l_unicast_client_follows_a_unicast_only_ptp4l_master() {
 /// same bridge is the control: it must hear nothing.
 ///
 /// The bound is 20 µs, not 5: through the bridge, unicast Sync arrives faster than unicast
-/// Delay_Req, and a ptp4l pair measures about −6 µs (−0.8 µs over a bare veth pair; multicast
+/// Delay_Req, and a ptp4l pair measures −6 to −8 µs (−0.8 µs over a bare veth pair; multicast
 /// through the bridge: within ±1.5 µs).
 fn unicast_client_follows(kind: MasterKind) {
     let mut lab = PtpLab::new(3);
