@@ -41,6 +41,7 @@ pub struct Lab {
     prefix: String,
     client: String,
     servers: Vec<String>,
+    others: Vec<String>,
     daemons: Vec<(String, Child)>,
     dir: tempfile::TempDir,
     _turn: MutexGuard<'static, ()>,
@@ -69,6 +70,7 @@ impl Lab {
             prefix,
             client,
             servers: Vec::new(),
+            others: Vec::new(),
             daemons: Vec::new(),
             dir,
             _turn: turn,
@@ -123,6 +125,16 @@ impl Lab {
             format!("{}v{n}s", self.prefix),
             format!("{}v{n}c", self.prefix),
         )
+    }
+
+    /// Adds a namespace `<prefix><suffix>` with loopback up and nothing else, for labs that
+    /// lay out their own links (`ptp_lab`); it is deleted with the lab. Returns its name.
+    pub fn add_namespace(&mut self, suffix: &str) -> String {
+        let namespace = format!("{}{suffix}", self.prefix);
+        run("ip", &["netns", "add", &namespace]);
+        self.others.push(namespace.clone());
+        run("ip", &["-n", &namespace, "link", "set", "lo", "up"]);
+        namespace
     }
 
     /// The client namespace's name.
@@ -261,7 +273,12 @@ impl Drop for Lab {
         for (_, child) in &mut self.daemons {
             terminate(child);
         }
-        for namespace in self.servers.iter().chain([&self.client]) {
+        for namespace in self
+            .servers
+            .iter()
+            .chain(&self.others)
+            .chain([&self.client])
+        {
             let _ = Command::new("ip")
                 .args(["netns", "del", namespace])
                 .status();

@@ -4,6 +4,8 @@
 
 pub mod lab;
 mod ntp;
+mod ptp;
+pub mod ptp_lab;
 mod ptp_shiwa;
 
 use crate::support::{have_tool, is_root, require};

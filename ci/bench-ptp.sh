@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# PTP measurement quality over software timestamps: one ptp4l master and two slaves on one
+# bridge, in network namespaces this script creates and deletes.
+#
+#   sudo bash ci/bench-ptp.sh [--minutes N] [--out FILE]
+#
+# Four series, one after the other, each a quarter of --minutes: UDPv4 and L2, each at 1 Hz
+# (logSyncInterval 0, logMinDelayReqInterval 0) and 8 Hz (-3, -3). Both slaves are ptp4l for
+# now; a slave is a (name, kind) line in SERIES/slaves.txt, and the report parses each kind's
+# log, so a shiwa slave is one more kind. All namespaces share one CLOCK_REALTIME, so the true
+# offset is exactly 0 and every `master offset` is error. Prints mean, SD and p99 of |offset|
+# per slave per series (ns, local - master) through ci/bench_ptp_report.py.
+#
+# Nothing here writes the clock: every ptp4l runs without CAP_SYS_TIME and with
+# free_running 1, master and slaves alike; the kernel clock state is read before and after
+# and compared. The bridge is set up as in tests/peers/ptp_lab.rs (promiscuous, multicast
+# snooping and bridge netfilter off; see there why).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+minutes=8
+out=""
+while (($#)); do
+    case $1 in
+        --minutes) minutes=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        *) echo "usage: $0 [--minutes N] [--out FILE]" >&2; exit 2 ;;
+    esac
+done
+((EUID == 0)) || { echo "bench-ptp.sh: needs root (network namespaces)" >&2; exit 77; }
+for tool in ip setpriv python3 /usr/sbin/ptp4l; do
+    command -v "$tool" >/dev/null || { echo "bench-ptp.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
+done
+seconds=$((minutes * 60 / 4))
+((seconds >= 20)) || { echo "bench-ptp.sh: --minutes $minutes leaves under 20 s per series" >&2; exit 2; }
+
+tag="shp$$"
+switch="${tag}sw"
+members=("${tag}m1" "${tag}m2" "${tag}m3")
+dir=$(mktemp -d /tmp/shiwa-bench-ptp.XXXXXX)
+chmod 700 "$dir"
+pids=()
+
+# stop_pids: SIGTERM to each recorded ptp4l (after checking that the PID is still ptp4l:
+# PIDs get reused), then wait for them.
+stop_pids() {
+    local pid
+    for pid in "${pids[@]}"; do
+        if [[ -r /proc/$pid/cmdline && $(tr '\0' ' ' <"/proc/$pid/cmdline") == */usr/sbin/ptp4l* ]]; then
+            kill "$pid" 2>/dev/null || true
+        fi
+    done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+}
+cleanup() {
+    stop_pids
+    for ns in "$switch" "${members[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+clock_before=$(python3 ci/clock_state.py)
+
+# The switch: a bridge; member M gets ethM (10.99.60.M/24), its peer swM is a bridge port.
+ip netns add "$switch"
+ip -n "$switch" link set lo up
+ip -n "$switch" link add br0 type bridge mcast_snooping 0
+ip netns exec "$switch" sh -ec 'for f in /proc/sys/net/bridge/bridge-nf-call-*; do
+    if [ -e "$f" ]; then echo 0 > "$f"; fi; done'
+ip -n "$switch" link set br0 promisc on up
+for m in 1 2 3; do
+    ns=${members[m - 1]}
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip -n "$switch" link add "sw$m" type veth peer name "eth$m" netns "$ns"
+    ip -n "$switch" link set "sw$m" master br0 up
+    ip -n "$ns" addr add "10.99.60.$m/24" dev "eth$m"
+    ip -n "$ns" link set "eth$m" up
+done
+
+# ptp4l_config FILE ROLE SYNC DELAY_REQ UDS: the same lines as tests/peers/ptp_lab.rs.
+ptp4l_config() {
+    local file=$1 role=$2 sync=$3 delay_req=$4 uds=$5
+    {
+        echo "[global]"
+        echo "domainNumber 0"
+        echo "time_stamping software"
+        echo "free_running 1"
+        echo "kernel_leap 0"
+        echo "tx_timestamp_timeout 50"
+        echo "logSyncInterval $sync"
+        echo "logAnnounceInterval 0"
+        echo "logMinDelayReqInterval $delay_req"
+        echo "use_syslog 0"
+        echo "uds_address $uds"
+        if [[ $role == master ]]; then
+            echo "priority1 10"
+        else
+            # One `master offset` line per estimate (at most 1 a second when free-running),
+            # not an rms summary: summary_interval at or below the sync interval.
+            echo "slaveOnly 1"
+            echo "priority1 255"
+            echo "summary_interval $((sync < 0 ? sync : 0))"
+            echo "freq_est_interval 0"
+        fi
+    } >"$file"
+}
+
+# start_ptp4l SERIES_DIR NAME MEMBER TRANSPORT_FLAG: ip and setpriv exec, so $! is ptp4l.
+start_ptp4l() {
+    local series_dir=$1 name=$2 m=$3 flag=$4
+    ip netns exec "${members[m - 1]}" setpriv --bounding-set=-sys_time \
+        /usr/sbin/ptp4l -f "$series_dir/$name.cfg" -i "eth$m" -S "$flag" -m \
+        >"$series_dir/$name.log" 2>&1 &
+    pids+=($!)
+}
+
+# run_series NAME TRANSPORT_FLAG SYNC DELAY_REQ
+run_series() {
+    local name=$1 flag=$2 sync=$3 delay_req=$4 series_dir="$dir/$1" pid
+    mkdir -p "$series_dir"
+    ptp4l_config "$series_dir/master.cfg" master "$sync" "$delay_req" "$series_dir/master.sock"
+    start_ptp4l "$series_dir" master 1 "$flag"
+    : >"$series_dir/slaves.txt"
+    for m in 2 3; do
+        ptp4l_config "$series_dir/slave$m.cfg" slave "$sync" "$delay_req" "$series_dir/slave$m.sock"
+        start_ptp4l "$series_dir" "slave$m" "$m" "$flag"
+        echo "slave$m ptp4l" >>"$series_dir/slaves.txt"
+    done
+    echo "bench-ptp.sh: series $name for $seconds s" >&2
+    sleep "$seconds"
+    for pid in "${pids[@]}"; do
+        kill -0 "$pid" 2>/dev/null || echo "pid $pid exited before the end" >>"$series_dir/exited.txt"
+    done
+    stop_pids
+}
+
+echo "bench-ptp.sh: 4 series of $seconds s (logs in $dir)" >&2
+run_series udpv4-1hz -4 0 0
+run_series udpv4-8hz -4 -3 -3
+run_series l2-1hz -2 0 0
+run_series l2-8hz -2 -3 -3
+
+clock_after=$(python3 ci/clock_state.py)
+python3 ci/bench_ptp_report.py "$dir" "$seconds" "$clock_before" "$clock_after" \
+    udpv4-1hz udpv4-8hz l2-1hz l2-8hz | tee "${out:-/dev/stderr}"
