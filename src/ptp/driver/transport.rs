@@ -19,12 +19,18 @@ pub trait PtpTransport: Send + Sync + 'static {
     /// A peer's address as the port sees it.
     type Addr: Copy + Eq + Hash + Debug + Display + Send + Sync + 'static;
 
-    /// Sends `bytes` as a message of class `port`; for an event message with `want_tx`,
-    /// returns its kernel TX timestamp (`None` when none came in time).
-    fn send(
+    /// Sends a general message (never timestamped).
+    fn send_general(
         &self,
         bytes: &[u8],
-        port: PtpPort,
+        destination: PtpDestination<Self::Addr>,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// Sends an event message; with `want_tx`, returns its kernel TX timestamp (`None` when
+    /// none came in time).
+    fn send_event(
+        &self,
+        bytes: &[u8],
         destination: PtpDestination<Self::Addr>,
         want_tx: bool,
     ) -> impl Future<Output = Result<Option<Timestamp>, String>> + Send;
@@ -34,6 +40,23 @@ pub trait PtpTransport: Send + Sync + 'static {
         &self,
         buffer: &mut [u8],
     ) -> impl Future<Output = Result<PtpReceived<Self::Addr>, String>> + Send;
+
+    /// Sends `bytes` as a message of class `port` (the TX timestamp as for
+    /// [`send_event`](Self::send_event)).
+    fn send(
+        &self,
+        bytes: &[u8],
+        port: PtpPort,
+        destination: PtpDestination<Self::Addr>,
+        want_tx: bool,
+    ) -> impl Future<Output = Result<Option<Timestamp>, String>> + Send {
+        async move {
+            match port {
+                PtpPort::General => self.send_general(bytes, destination).await.map(|()| None),
+                PtpPort::Event => self.send_event(bytes, destination, want_tx).await,
+            }
+        }
+    }
 }
 
 /// UDPv4. The port names a peer independently of the message class, so a sender is kept as
@@ -41,10 +64,20 @@ pub trait PtpTransport: Send + Sync + 'static {
 pub struct Udp(pub PtpUdpTransport);
 
 impl Udp {
-    fn peer_port(&self, port: PtpPort) -> u16 {
-        match port {
+    fn for_class(
+        &self,
+        destination: PtpDestination<SocketAddr>,
+        port: PtpPort,
+    ) -> PtpDestination<SocketAddr> {
+        let peer_port = match port {
             PtpPort::Event => self.0.event_addr().port(),
             PtpPort::General => self.0.general_addr().port(),
+        };
+        match destination {
+            PtpDestination::Unicast(peer) => {
+                PtpDestination::Unicast(SocketAddr::new(peer.ip(), peer_port))
+            }
+            PtpDestination::Multicast => PtpDestination::Multicast,
         }
     }
 }
@@ -52,43 +85,37 @@ impl Udp {
 impl PtpTransport for Udp {
     type Addr = SocketAddr;
 
-    async fn send(
+    async fn send_general(
         &self,
         bytes: &[u8],
-        port: PtpPort,
+        destination: PtpDestination<SocketAddr>,
+    ) -> Result<(), String> {
+        let destination = self.for_class(destination, PtpPort::General);
+        self.0
+            .send_general(bytes, destination)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn send_event(
+        &self,
+        bytes: &[u8],
         destination: PtpDestination<SocketAddr>,
         want_tx: bool,
     ) -> Result<Option<Timestamp>, String> {
-        let destination = match destination {
-            PtpDestination::Unicast(peer) => {
-                PtpDestination::Unicast(SocketAddr::new(peer.ip(), self.peer_port(port)))
-            }
-            PtpDestination::Multicast => PtpDestination::Multicast,
-        };
-        match port {
-            PtpPort::General => {
-                self.0
-                    .send_general(bytes, destination)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(None)
-            }
-            PtpPort::Event => {
-                let token = self
-                    .0
-                    .send_event(bytes, destination)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if !want_tx {
-                    drop(token);
-                    return Ok(None);
-                }
-                self.0
-                    .tx_timestamp(token, TX_TIMESTAMP_WAIT)
-                    .await
-                    .map_err(|e| e.to_string())
-            }
+        let destination = self.for_class(destination, PtpPort::Event);
+        let token = self
+            .0
+            .send_event(bytes, destination)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !want_tx {
+            return Ok(None);
         }
+        self.0
+            .tx_timestamp(token, TX_TIMESTAMP_WAIT)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     async fn recv(&self, buffer: &mut [u8]) -> Result<PtpReceived<SocketAddr>, String> {
@@ -104,37 +131,35 @@ pub struct L2(pub PtpL2Transport);
 impl PtpTransport for L2 {
     type Addr = MacAddress;
 
-    async fn send(
+    async fn send_general(
         &self,
         bytes: &[u8],
-        port: PtpPort,
+        destination: PtpDestination<MacAddress>,
+    ) -> Result<(), String> {
+        self.0
+            .send_general(bytes, destination)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn send_event(
+        &self,
+        bytes: &[u8],
         destination: PtpDestination<MacAddress>,
         want_tx: bool,
     ) -> Result<Option<Timestamp>, String> {
-        match port {
-            PtpPort::General => {
-                self.0
-                    .send_general(bytes, destination)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok(None)
-            }
-            PtpPort::Event => {
-                let token = self
-                    .0
-                    .send_event(bytes, destination)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if !want_tx {
-                    drop(token);
-                    return Ok(None);
-                }
-                self.0
-                    .tx_timestamp(token, TX_TIMESTAMP_WAIT)
-                    .await
-                    .map_err(|e| e.to_string())
-            }
+        let token = self
+            .0
+            .send_event(bytes, destination)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !want_tx {
+            return Ok(None);
         }
+        self.0
+            .tx_timestamp(token, TX_TIMESTAMP_WAIT)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     async fn recv(&self, buffer: &mut [u8]) -> Result<PtpReceived<MacAddress>, String> {
