@@ -59,6 +59,24 @@ pub trait PtpTransport: Send + Sync + 'static {
     }
 }
 
+/// Awaits `send`; with `want_tx`, then the TX timestamp of what it sent, from `stamp`.
+async fn send_stamped<Token, SendError, StampError, Stamp>(
+    send: impl Future<Output = Result<Token, SendError>>,
+    want_tx: bool,
+    stamp: impl FnOnce(Token) -> Stamp,
+) -> Result<Option<Timestamp>, String>
+where
+    SendError: Display,
+    StampError: Display,
+    Stamp: Future<Output = Result<Option<Timestamp>, StampError>>,
+{
+    let token = send.await.map_err(|e| e.to_string())?;
+    if !want_tx {
+        return Ok(None);
+    }
+    stamp(token).await.map_err(|e| e.to_string())
+}
+
 /// UDPv4. The port names a peer independently of the message class, so a sender is kept as
 /// its IP with the general port, and a unicast message goes to the class's port of that IP.
 pub struct Udp(pub PtpUdpTransport);
@@ -104,18 +122,10 @@ impl PtpTransport for Udp {
         want_tx: bool,
     ) -> Result<Option<Timestamp>, String> {
         let destination = self.for_class(destination, PtpPort::Event);
-        let token = self
-            .0
-            .send_event(bytes, destination)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !want_tx {
-            return Ok(None);
-        }
-        self.0
-            .tx_timestamp(token, TX_TIMESTAMP_WAIT)
-            .await
-            .map_err(|e| e.to_string())
+        send_stamped(self.0.send_event(bytes, destination), want_tx, |token| {
+            self.0.tx_timestamp(token, TX_TIMESTAMP_WAIT)
+        })
+        .await
     }
 
     async fn recv(&self, buffer: &mut [u8]) -> Result<PtpReceived<SocketAddr>, String> {
@@ -148,18 +158,10 @@ impl PtpTransport for L2 {
         destination: PtpDestination<MacAddress>,
         want_tx: bool,
     ) -> Result<Option<Timestamp>, String> {
-        let token = self
-            .0
-            .send_event(bytes, destination)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !want_tx {
-            return Ok(None);
-        }
-        self.0
-            .tx_timestamp(token, TX_TIMESTAMP_WAIT)
-            .await
-            .map_err(|e| e.to_string())
+        send_stamped(self.0.send_event(bytes, destination), want_tx, |token| {
+            self.0.tx_timestamp(token, TX_TIMESTAMP_WAIT)
+        })
+        .await
     }
 
     async fn recv(&self, buffer: &mut [u8]) -> Result<PtpReceived<MacAddress>, String> {

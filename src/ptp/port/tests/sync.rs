@@ -2,7 +2,7 @@
 
 use super::network::{Network, config, identity};
 use crate::net::ptp::PtpDestination;
-use crate::ptp::port::{PortRole, PortState, StateChangeReason};
+use crate::ptp::port::{PortRole, PortState, PtpSample, StateChangeReason};
 use crate::ptp::{MessageBody, PtpFlags, TimePropertiesFlags};
 use crate::time::{Duration, Timestamp};
 
@@ -20,6 +20,16 @@ fn pair(slave_offset: Duration, base_delay: Duration) -> Network {
     slave.role = PortRole::SlaveOnly;
     network.add(slave, slave_offset);
     network
+}
+
+/// The slave's newest sample (the test fails when it has none).
+fn last_slave_sample(network: &Network) -> PtpSample {
+    network
+        .node(SLAVE)
+        .samples
+        .last()
+        .copied()
+        .expect("the slave produced samples")
 }
 
 #[test]
@@ -76,12 +86,7 @@ fn a_slave_behind_the_master_measures_a_negative_offset() {
     let offset = Duration::from_millis(-250);
     let mut network = pair(offset, Duration::from_micros(80));
     network.run_for(Duration::from_secs(20));
-    let sample = network
-        .node(SLAVE)
-        .samples
-        .last()
-        .copied()
-        .expect("samples");
+    let sample = last_slave_sample(&network);
     assert_eq!(sample.offset, offset);
     assert_eq!(sample.mean_path_delay, Duration::from_micros(80));
 }
@@ -97,12 +102,7 @@ fn asymmetry_shows_as_half_of_it_in_the_offset() {
         .delays
         .insert((SLAVE, MASTER), Duration::from_micros(40));
     network.run_for(Duration::from_secs(20));
-    let sample = network
-        .node(SLAVE)
-        .samples
-        .last()
-        .copied()
-        .expect("samples");
+    let sample = last_slave_sample(&network);
     assert_eq!(sample.mean_path_delay, Duration::from_micros(50));
     // Master → slave is 10 µs slower than the mean: the slave looks 10 µs further ahead.
     assert_eq!(sample.offset, offset + Duration::from_micros(10));
@@ -167,12 +167,7 @@ fn arb_timescale_master_sends_utc_and_the_slave_takes_it_as_is() {
         announce.header.flags.time_properties(),
         TimePropertiesFlags(0)
     );
-    let sample = network
-        .node(SLAVE)
-        .samples
-        .last()
-        .copied()
-        .expect("samples");
+    let sample = last_slave_sample(&network);
     assert_eq!(sample.offset, offset);
 }
 
@@ -207,12 +202,7 @@ fn one_step_sync_carries_its_origin() {
             .iter()
             .all(|(_, m)| !matches!(m.body, MessageBody::FollowUp(_)))
     );
-    let sample = network
-        .node(SLAVE)
-        .samples
-        .last()
-        .copied()
-        .expect("samples");
+    let sample = last_slave_sample(&network);
     assert_eq!(sample.offset, offset);
     assert_eq!(sample.mean_path_delay, Duration::from_micros(20));
 }
@@ -265,11 +255,6 @@ fn hybrid_mode_sends_delay_requests_by_unicast() {
         };
         assert_eq!(sent.destination, expected, "{message:?}");
     }
-    let sample = network
-        .node(SLAVE)
-        .samples
-        .last()
-        .copied()
-        .expect("samples");
+    let sample = last_slave_sample(&network);
     assert_eq!(sample.offset, offset);
 }
