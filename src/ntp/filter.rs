@@ -1,11 +1,16 @@
 //! The RFC 5905 clock filter (§10): the last eight samples of one server, the one with the
 //! lowest round-trip delay chosen, its dispersion aged at 15 ppm, and the jitter of the rest.
 //!
+//! The chosen offset is moved to the lowest delay of the last minute or so of samples when
+//! offset and delay are correlated ([`DelayCorrelation`]): in basic mode a server's transmit
+//! timestamp is read before its answer leaves, which biases every offset by half of that time.
+//!
 //! Two deliberate differences from the reference implementation, both as chrony behaves:
 //! empty stages do not count as the maximum dispersion (16 s), so an association is usable
 //! from its first sample; and no "popcorn" spike suppressor (the selection and servo above
 //! reject outliers with their own statistics).
 
+use crate::ntp::asymmetry::DelayCorrelation;
 use crate::source::{Leap, Measurement};
 use crate::time::{Duration, Timestamp};
 use std::collections::VecDeque;
@@ -54,6 +59,8 @@ pub struct ClockFilter {
     samples: VecDeque<FilterSample>,
     /// Time and delay of the sample last returned.
     last_output: Option<(Timestamp, Duration)>,
+    /// Offset against delay over a longer window than the eight stages.
+    correlation: DelayCorrelation,
 }
 
 impl ClockFilter {
@@ -76,6 +83,7 @@ impl ClockFilter {
     pub fn clear(&mut self) {
         self.samples.clear();
         self.last_output = None;
+        self.correlation.clear();
     }
 
     /// Adds `sample` (dropping the oldest beyond eight) and returns the filtered measurement
@@ -88,6 +96,8 @@ impl ClockFilter {
             self.samples.pop_front();
         }
         self.samples.push_back(sample);
+        self.correlation
+            .add(sample.time, sample.delay, sample.offset);
         let best = self.best(sample.time)?;
         let seen = self.last_output.is_some_and(|(time, delay)| {
             best.local_time < time || (best.local_time == time && best.delay == delay)
@@ -99,7 +109,8 @@ impl ClockFilter {
         Some(best)
     }
 
-    /// The measurement the filter gives at `now`: the minimum-delay sample, the dispersion of
+    /// The measurement the filter gives at `now`: the minimum-delay sample (its offset moved to
+    /// the lowest delay of the longer window when offset follows delay), the dispersion of
     /// the samples sorted by delay (Σ εᵢ / 2ⁱ⁺¹, each aged to `now`) and the RMS of the other
     /// samples' offsets from the chosen one.
     pub fn best(&self, now: Timestamp) -> Option<Measurement> {
@@ -113,7 +124,7 @@ impl ClockFilter {
             .map(|(stage, s)| grown_dispersion(s.dispersion, now.since(s.time)) / (2_i64 << stage))
             .fold(Duration::ZERO, |sum, d| sum + d);
         Some(Measurement {
-            offset: chosen.offset,
+            offset: self.correlation.correct(chosen.offset, chosen.delay),
             delay: chosen.delay,
             dispersion,
             jitter: jitter(chosen.offset, &sorted[1..]),

@@ -80,6 +80,7 @@
 //! Server clients are keyed by IP address, not port: chrony's client opens a new socket
 //! (and port) for every request.
 
+pub mod asymmetry;
 pub mod client;
 pub mod driver;
 pub mod filter;

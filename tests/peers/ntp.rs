@@ -188,6 +188,7 @@ fn sync_follows_chronyd_with_a_median_offset_under_5_microseconds() {
             std::thread::sleep(Duration::from_secs(1));
         }
         let median = median(&mut offsets);
+        eprintln!("shiwa following chronyd: median filtered offset {median} ns over 30 s");
         assert!(
             median.abs() < 5_000.0,
             "median filtered offset {median} ns over 30 s: {offsets:?}"
