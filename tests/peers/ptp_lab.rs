@@ -412,13 +412,12 @@ impl PtpLab {
             &["netns", "exec", &switch, "sh", "-ec", BRIDGE_NETFILTER_OFF],
         );
         ip(&format!("-n {switch} link set br0 promisc on up"));
-        let (daemons, pmc_runs) = (Vec::new(), 0);
         let mut ptp_lab = PtpLab {
             lab,
             switch,
             members: Vec::new(),
-            daemons,
-            pmc_runs,
+            daemons: Vec::new(),
+            pmc_runs: 0,
         };
         for member in 1..=members {
             let namespace = ptp_lab.lab.add_namespace(&format!("m{member}"));
