@@ -9,6 +9,8 @@
 
 #![allow(dead_code, reason = "helpers shared by several peer tests")]
 
+use shiwa::clock::{KernelStatus, SystemClock};
+use shiwa::time::{Duration as Nanos, Ppb};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -318,4 +320,42 @@ pub fn libfaketime() -> PathBuf {
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// The parts of the kernel clock state that any write would change, read with modes = 0.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClockState {
+    /// Frequency correction.
+    pub frequency: Ppb,
+    /// PLL offset still being slewed.
+    pub offset: Nanos,
+    /// Status bits.
+    pub status: KernelStatus,
+    /// Tick length.
+    pub tick: Nanos,
+    /// TAI − UTC.
+    pub tai_offset: i32,
+}
+
+/// Reads the kernel clock state (`clock_adjtime` with modes = 0: a read).
+pub fn read_clock_state() -> ClockState {
+    let state = SystemClock::kernel_state().expect("clock_adjtime(CLOCK_REALTIME, modes = 0)");
+    ClockState {
+        frequency: state.frequency,
+        offset: state.offset,
+        status: state.status,
+        tick: state.tick,
+        tai_offset: state.tai_offset,
+    }
+}
+
+/// Runs `body` and asserts that the kernel clock state is the same afterwards.
+pub fn without_touching_the_clock(body: impl FnOnce()) {
+    let before = read_clock_state();
+    body();
+    assert_eq!(
+        before,
+        read_clock_state(),
+        "the kernel clock state changed during the test"
+    );
 }

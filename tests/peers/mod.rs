@@ -5,6 +5,7 @@
 pub mod lab;
 mod ntp;
 mod ptp;
+pub mod ptp_conf;
 pub mod ptp_lab;
 mod ptp_shiwa;
 

@@ -8,32 +8,12 @@
     reason = "tests wait for real processes with real time"
 )]
 
-use super::lab::Lab;
+use super::lab::{Lab, without_touching_the_clock};
 use super::peers_available;
 use crate::support::shiwa_path;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// The kernel's clock discipline state, read with modes = 0; compared before and after.
-fn kernel_clock() -> String {
-    let state = shiwa::clock::SystemClock::kernel_state().expect("clock_adjtime(modes = 0)");
-    format!(
-        "frequency {:?} status {:?} offset {:?}",
-        state.frequency, state.status, state.offset
-    )
-}
-
-/// Asserts that the kernel clock state did not change while `body` ran.
-pub(super) fn without_touching_the_clock(body: impl FnOnce()) {
-    let before = kernel_clock();
-    body();
-    assert_eq!(
-        before,
-        kernel_clock(),
-        "the kernel clock state changed during the test"
-    );
-}
 
 /// Writes a shiwa config into the lab's directory and returns its path.
 fn write_config(lab: &Lab, name: &str, yaml: &str) -> PathBuf {

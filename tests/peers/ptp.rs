@@ -3,12 +3,13 @@
 //! a shiwa grandmaster once shiwa speaks PTP; the slaves (ptp4l) are the instrument. Every
 //! test checks that the kernel clock state is the same before and after.
 
+use super::lab::without_touching_the_clock;
 use super::peers_available;
-use super::ptp_lab::{
-    Intervals, MasterKind, MasterMode, MasterSettings, OffsetSample, PtpLab, SlaveMode,
-    SlaveSettings, Transport, median, offsets_in, parse_offset_line, parse_pmc,
-    without_touching_the_clock,
+use super::ptp_conf::{
+    Intervals, MasterKind, MasterMode, MasterSettings, OffsetSample, SlaveMode, SlaveSettings,
+    Transport, median, offsets_in, parse_offset_line, parse_pmc,
 };
+use super::ptp_lab::PtpLab;
 use std::time::Duration;
 
 const TOOLS: &[&str] = &["ip", "ptp4l", "pmc", "setpriv"];

@@ -9,8 +9,7 @@
     reason = "tests wait for real processes with real time"
 )]
 
-use super::lab::Lab;
-use super::ntp::without_touching_the_clock;
+use super::lab::{Lab, without_touching_the_clock};
 use super::peers_available;
 use crate::support::shiwa_path;
 use std::path::{Path, PathBuf};
