@@ -294,3 +294,52 @@ fn a_bad_config_exits_78_before_starting() {
         .code(78)
         .stderr(predicates::str::contains("shiwa.yml:3"));
 }
+
+#[test]
+fn a_missing_phc_is_named_and_pps_and_nmea_are_skipped_while_ntp_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = dir.path().join("ptp9");
+    let yml = dir.path().join("phc.yml");
+    std::fs::write(
+        &yml,
+        format!(
+            "timebeat:\n  clock_sync:\n    adjust_clock: false\n    primary_clocks:\n      - protocol: phc\n        device: {}\n      - protocol: pps\n        interface: eth0\n      - protocol: nmea\n        device: /dev/ttyS0\n    secondary_clocks:\n      - protocol: ntp\n        ip: 127.0.0.1:{}\n        pollinterval: 1s\n",
+            device.display(),
+            free_udp_port()
+        ),
+    )
+    .expect("config");
+    let mut daemon = Daemon::start(dir.path(), "phc", &yml, &[]);
+    let missing = format!("{}: no such PTP hardware clock", device.display());
+    let json = daemon.wait_for(Duration::from_secs(10), "the phc problem", |_, json| {
+        json["sources"][0]["reason"] == missing.as_str()
+    });
+    assert_eq!(json["sources"][0]["protocol"], "phc", "{json:#}");
+    for (index, protocol) in [(1, "pps"), (2, "nmea")] {
+        assert_eq!(json["sources"][index]["protocol"], protocol, "{json:#}");
+        assert_eq!(
+            json["sources"][index]["reason"],
+            format!("{protocol} sources are not supported yet: skipped"),
+            "{json:#}"
+        );
+    }
+    // The daemon keeps running and retrying the device; the problem is logged once (at warning
+    // level: the debug log of each retry says it again).
+    std::thread::sleep(Duration::from_secs(2));
+    daemon.assert_running();
+    let logs = daemon.logs();
+    let warnings = logs
+        .lines()
+        .filter(|line| line.contains(" WARN ") && line.contains(missing.as_str()))
+        .count();
+    assert_eq!(warnings, 1, "{logs}");
+    assert!(logs.contains("pps sources are not supported yet"), "{logs}");
+    // A file that is not a PTP clock is named as such once it appears in place of the device.
+    std::fs::write(&device, b"").expect("a plain file");
+    let not_ptp = format!("{}: not a PTP hardware clock", device.display());
+    daemon.wait_for(
+        Duration::from_secs(10),
+        "the not-a-PHC problem",
+        |_, json| json["sources"][0]["reason"] == not_ptp.as_str(),
+    );
+}

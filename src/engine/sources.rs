@@ -9,6 +9,8 @@ use crate::net::{SocketOptions, TimestampedUdpSocket};
 use crate::ntp::client::ClientConfig;
 use crate::ntp::driver::{ClientTask, run_server};
 use crate::ntp::server::ServerState;
+use crate::phc_source::PhcSourceSettings;
+use crate::phc_source::driver::PhcTask;
 use crate::ptp::driver::{ClockView, PtpSettings, PtpTask};
 use crate::source::{SourceCommand, SourceStatus, SourceUpdate};
 use crate::time::Ppb;
@@ -94,11 +96,21 @@ impl SourceTasks {
                     };
                     handles.push(tokio::spawn(task.run()));
                 }
+                Protocol::Phc => {
+                    let settings = PhcSourceSettings::from_config(&spec.config)
+                        .map_err(|err| EngineError::Plan(format!("{}: {err}", spec.name)))?;
+                    let task = PhcTask {
+                        id: spec.id,
+                        name: spec.name.clone(),
+                        settings,
+                        updates: updates.clone(),
+                        shutdown: shutdown_rx.clone(),
+                    };
+                    handles.push(tokio::spawn(task.run()));
+                }
                 other => {
-                    let problem = format!(
-                        "{} sources are not implemented in this build: not started",
-                        other.name()
-                    );
+                    let problem =
+                        format!("{} sources are not supported yet: skipped", other.name());
                     tracing::warn!(source = %spec.name, "{problem}");
                     let status = SourceStatus {
                         problem: Some(problem),

@@ -9,7 +9,12 @@
 //!   [`PtpToPhc`] (ptp4l's slave side: the PHC follows a PTP master), both over the
 //!   [`crate::servo::PiServo`] with hardware-timestamp gains.
 //!
-//! Nothing here opens a device, reads a clock of its own accord, sleeps or draws randomness.
+//! - [`poller`]: [`PhcPoller`], one `protocol: phc` source from poll to poll (open, read,
+//!   estimate, reach and problem), over any [`crate::clock::phc::PhcDevice`].
+//! - [`driver`]: [`driver::PhcTask`], the async task that runs a poller against the real
+//!   `/dev/ptpN` once a second: the one module here that does I/O.
+//!
+//! Nothing else here opens a device, reads a clock of its own accord, sleeps or draws randomness.
 //! The driver reads a batch with [`PhcOffsetEstimator::read`] (through the
 //! [`crate::clock::phc::PhcDevice`] it hands in: the only device access, so that an `auto`
 //! strategy can fall back from `extended` to `basic`) or with
@@ -20,11 +25,14 @@
 //! [`PhcSample`]: crate::clock::PhcSample
 //! [`Measurement`]: crate::source::Measurement
 
+pub mod driver;
 pub mod estimator;
+pub mod poller;
 pub mod settings;
 pub mod steering;
 
 pub use estimator::{BatchLimits, PhcOffset, PhcOffsetEstimator};
+pub use poller::{PhcPollOutcome, PhcPoller};
 pub use settings::{
     PhcSamples, PhcSmoothing, PhcSourceSettings, PhcStrategyChoice, resolve_strategy,
 };
