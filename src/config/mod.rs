@@ -28,7 +28,10 @@ pub use document::{to_document, to_yaml};
 pub use load::{
     DEFAULT_PATHS, LoadedConfig, MAX_CONFIG_BYTES, load_bytes, load_file, load_str, resolve_path,
 };
-pub use model::{AgentConfig, CliConfig, ClockSyncConfig, Config, HttpConfig, HubConfig};
+pub use model::{
+    AdvancedConfig, AgentConfig, CliConfig, ClockSyncConfig, Config, HttpConfig, HubConfig,
+    LinuxSpecificConfig,
+};
 pub use outputs::{
     BackoffConfig, ElasticsearchConfig, HttpScheme, MonitoringConfig, OutputConfig, SslConfig,
     VerificationMode,

@@ -42,6 +42,35 @@ pub struct AgentConfig {
     pub http: HttpConfig,
     /// The SSH management shell (`cli-ssh`).
     pub cli: CliConfig,
+    /// Timebeat's `advanced` section; shiwa implements `linux_specific.hardware_timestamping`
+    /// (its other keys load with a warning and are kept in exports).
+    #[serde(skip_serializing_if = "AdvancedConfig::is_default")]
+    pub advanced: AdvancedConfig,
+}
+
+/// `timebeat.advanced`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdvancedConfig {
+    /// `timebeat.advanced.linux_specific`.
+    pub linux_specific: LinuxSpecificConfig,
+}
+
+impl AdvancedConfig {
+    /// True when nothing differs from the defaults (the section is then left out of exports).
+    pub fn is_default(&self) -> bool {
+        *self == AdvancedConfig::default()
+    }
+}
+
+/// `timebeat.advanced.linux_specific`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinuxSpecificConfig {
+    /// Timestamp PTP in the NIC (`SIOCSHWTSTAMP`) and read the timestamps through its PTP
+    /// hardware clock. Default off: kernel software timestamps. Asked for on an interface
+    /// without it, the PTP source fails with an error naming the interface.
+    pub hardware_timestamping: bool,
 }
 
 /// `timebeat.clock_sync`.

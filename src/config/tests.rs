@@ -101,7 +101,7 @@ fn unimplemented_timebeat_keys_warn_and_are_kept() {
     let loaded = load(text).expect("loads");
     let paths: Vec<_> = loaded.warnings.iter().map(|w| w.path.as_str()).collect();
     assert!(paths.contains(&"timebeat.license"), "{paths:?}");
-    assert!(paths.contains(&"timebeat.advanced"), "{paths:?}");
+    assert!(paths.contains(&"timebeat.advanced.steering"), "{paths:?}");
     assert!(paths.contains(&"logging"), "{paths:?}");
     let doc = to_document(&loaded.config);
     assert_eq!(doc["timebeat"]["advanced"]["steering"]["algo"], "sigma");
@@ -334,4 +334,40 @@ timebeat.clock_sync.primary_clocks:
     for (got, want) in found.iter().zip(expected) {
         assert!(got.starts_with(want), "got {got:?}\nwant prefix {want:?}");
     }
+}
+
+#[test]
+fn hardware_timestamping_is_read_and_the_rest_of_advanced_still_warns() {
+    let yaml = "timebeat:\n  advanced:\n    linux_specific:\n      hardware_timestamping: true\n      phc_samples: 10\n";
+    let loaded = load(yaml).expect("loads");
+    assert!(
+        loaded
+            .config
+            .timebeat
+            .advanced
+            .linux_specific
+            .hardware_timestamping
+    );
+    let paths: Vec<_> = loaded
+        .warnings
+        .iter()
+        .map(|w| w.path.as_str())
+        .filter(|path| path.starts_with("timebeat.advanced"))
+        .collect();
+    assert_eq!(paths, ["timebeat.advanced.linux_specific.phc_samples"]);
+    let doc = to_document(&loaded.config);
+    assert_eq!(
+        doc["timebeat"]["advanced"]["linux_specific"]["phc_samples"],
+        10
+    );
+    assert_eq!(
+        doc["timebeat"]["advanced"]["linux_specific"]["hardware_timestamping"],
+        true
+    );
+    let bad = "timebeat:\n  advanced:\n    linux_specific:\n      hardware_timestamping: maybe\n";
+    let problems = errors(bad);
+    assert!(
+        problems[0].contains("timebeat.advanced.linux_specific.hardware_timestamping"),
+        "{problems:?}"
+    );
 }
