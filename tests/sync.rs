@@ -343,3 +343,26 @@ fn a_missing_phc_is_named_and_pps_and_nmea_are_skipped_while_ntp_runs() {
         |_, json| json["sources"][0]["reason"] == not_ptp.as_str(),
     );
 }
+
+#[test]
+fn hardware_timestamping_on_an_interface_without_it_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let yml = dir.path().join("hw.yml");
+    std::fs::write(
+        &yml,
+        "timebeat:\n  advanced:\n    linux_specific:\n      hardware_timestamping: true\n  clock_sync:\n    adjust_clock: false\n    primary_clocks:\n      - protocol: ptp\n        interface: lo\n        domain: 0\n",
+    )
+    .expect("config");
+    let mut daemon = Daemon::start(dir.path(), "hw", &yml, &[]);
+    let json = daemon.wait_for(Duration::from_secs(10), "the PTP problem", |_, json| {
+        json["sources"][0]["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.starts_with("lo: no hardware timestamping"))
+    });
+    let reason = json["sources"][0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("set linux_specific.hardware_timestamping: false"),
+        "{json:#}"
+    );
+    daemon.assert_running();
+}

@@ -63,8 +63,15 @@ impl SourceTasks {
         for source in sources.iter().filter(|s| !s.spec.config.disable) {
             let spec = &source.spec;
             if spec.protocol() == Protocol::Ptp {
-                let settings = PtpSettings::from_config(&spec.name, &spec.config, seeds.next_u64())
-                    .map_err(|err| EngineError::Plan(err.to_string()))?;
+                let settings = PtpSettings {
+                    hardware_timestamping: config
+                        .timebeat
+                        .advanced
+                        .linux_specific
+                        .hardware_timestamping,
+                    ..PtpSettings::from_config(&spec.name, &spec.config, seeds.next_u64())
+                        .map_err(|err| EngineError::Plan(err.to_string()))?
+                };
                 let task = PtpTask {
                     id: spec.is_client().then_some(spec.id),
                     name: spec.name.clone(),

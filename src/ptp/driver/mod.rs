@@ -6,17 +6,22 @@
     reason = "drivers are where time is read and timers run"
 )]
 
+pub mod hardware;
 pub mod settings;
 mod transport;
 
 pub use settings::{PtpSettings, PtpSettingsError, TransportChoice};
 pub use transport::{L2, PtpTransport, TX_TIMESTAMP_WAIT, Udp};
 
+use super::port::PortConfig;
 use super::port::{Port, PortAction, PortState, PtpSample};
-use crate::net::ptp::{PtpL2Transport, PtpUdpTransport};
+use crate::clock::{PhcClock, ReadOnly};
+use crate::net::Timestamping;
+use crate::net::ptp::{PtpL2Transport, PtpTransportConfig, PtpUdpTransport};
 use crate::ntp::driver::realtime_now;
 use crate::source::{Leap, Measurement, SourceCommand, SourceId, SourceStatus, SourceUpdate};
 use crate::time::{Duration, Ppb};
+use hardware::{PhcConverter, PhcTimestamps, open_interface_phc};
 use std::collections::VecDeque;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -49,40 +54,69 @@ pub struct PtpTask {
 
 impl PtpTask {
     /// Opens the transport and runs the port until shutdown. A transport that cannot be
-    /// opened (no interface, no permission) is reported as the source's problem.
+    /// opened (no interface, no permission, no hardware timestamping where it was asked for)
+    /// is reported as the source's problem.
     pub async fn run(mut self) {
-        let opened = match self.settings.transport {
-            TransportChoice::UdpV4 => PtpUdpTransport::open(self.settings.udp_config())
-                .map(|t| Opened::Udp(Udp(t)))
-                .map_err(|e| e.to_string()),
-            TransportChoice::L2 => {
-                PtpL2Transport::open(&self.settings.interface, self.settings.timestamping)
-                    .map(|t| Opened::L2(L2(t)))
-                    .map_err(|e| e.to_string())
+        let hardware = if self.settings.hardware_timestamping {
+            match open_interface_phc(&self.settings.interface) {
+                Ok(converter) => Some(converter),
+                Err(problem) => return self.fail(problem).await,
             }
+        } else {
+            None
         };
-        match opened {
-            Ok(Opened::Udp(transport)) => {
-                let config = self.settings.port_config(transport.0.interface().name());
-                match config {
-                    Ok(config) => {
-                        self.serve(transport, Port::new(config, realtime_now()))
-                            .await
+        let timestamping = if hardware.is_some() {
+            Timestamping::Hardware
+        } else {
+            Timestamping::Software
+        };
+        match self.settings.transport {
+            TransportChoice::UdpV4 => {
+                let config = PtpTransportConfig {
+                    timestamping,
+                    ..self.settings.udp_config()
+                };
+                match PtpUdpTransport::open(config) {
+                    Ok(transport) => {
+                        let port = self.settings.port_config(transport.interface().name());
+                        self.start(Udp(transport), hardware, port).await
                     }
                     Err(err) => self.fail(err.to_string()).await,
                 }
             }
-            Ok(Opened::L2(transport)) => {
-                let config = self.settings.port_config_l2(transport.0.mac_address());
-                match config {
-                    Ok(config) => {
-                        self.serve(transport, Port::new(config, realtime_now()))
-                            .await
+            TransportChoice::L2 => {
+                match PtpL2Transport::open(&self.settings.interface, timestamping) {
+                    Ok(transport) => {
+                        let port = self.settings.port_config_l2(transport.mac_address());
+                        self.start(L2(transport), hardware, port).await
                     }
                     Err(err) => self.fail(err.to_string()).await,
                 }
             }
-            Err(problem) => self.fail(problem).await,
+        }
+    }
+
+    /// Runs the port over `transport`, its timestamps moved off the PHC when `hardware`.
+    async fn start<T: PtpTransport>(
+        &mut self,
+        transport: T,
+        hardware: Option<PhcConverter<ReadOnly<PhcClock>>>,
+        config: Result<PortConfig<T::Addr>, PtpSettingsError>,
+    ) {
+        let config = match config {
+            Ok(config) => config,
+            Err(err) => return self.fail(err.to_string()).await,
+        };
+        let port = Port::new(config, realtime_now());
+        match hardware {
+            Some(converter) => {
+                let transport = PhcTimestamps {
+                    inner: transport,
+                    converter,
+                };
+                self.serve(transport, port).await
+            }
+            None => self.serve(transport, port).await,
         }
     }
 
@@ -214,11 +248,6 @@ impl PtpTask {
             let _ = self.updates.send(SourceUpdate::Status { id, status }).await;
         }
     }
-}
-
-enum Opened {
-    Udp(Udp),
-    L2(L2),
 }
 
 /// The error bound of one software-timestamped PTP measurement.

@@ -50,8 +50,12 @@ pub struct PtpSettings {
     pub interface: String,
     /// UDPv4 or L2.
     pub transport: TransportChoice,
-    /// Software timestamps (hardware timestamping is not wired yet).
+    /// Software timestamps; the driver switches to hardware ones when
+    /// [`hardware_timestamping`](Self::hardware_timestamping) is set.
     pub timestamping: Timestamping,
+    /// `timebeat.advanced.linux_specific.hardware_timestamping`: timestamp in the NIC and
+    /// convert through its PHC (an interface without it is an error naming it).
+    pub hardware_timestamping: bool,
     /// The entry as written.
     pub entry: SourceConfig,
     /// Seed for the port's timer jitter (and its clock identity when the interface has no
@@ -82,6 +86,7 @@ impl PtpSettings {
             interface,
             transport,
             timestamping: Timestamping::Software,
+            hardware_timestamping: false,
             entry: entry.clone(),
             seed,
         })
