@@ -1,52 +1,60 @@
 #!/usr/bin/env bash
-# PTP measurement quality over software timestamps: one ptp4l master and two slaves on one
-# bridge, in network namespaces this script creates and deletes.
+# PTP measurement quality over software timestamps, side by side on one bridge, in network
+# namespaces this script creates and deletes: in domain 0 a ptp4l master with a ptp4l slave
+# and a shiwa slave; at the same time in domain 1 a shiwa grandmaster with a ptp4l slave.
 #
 #   sudo bash ci/bench-ptp.sh [--minutes N] [--out FILE]
 #
 # Four series, one after the other, each a quarter of --minutes: UDPv4 and L2, each at 1 Hz
-# (logSyncInterval 0, logMinDelayReqInterval 0) and 8 Hz (-3, -3). Both slaves are ptp4l for
-# now; a slave is a (name, kind) line in SERIES/slaves.txt, and the report parses each kind's
-# log, so a shiwa slave is one more kind. All namespaces share one CLOCK_REALTIME, so the true
+# (logSyncInterval 0, logMinDelayReqInterval 0) and 8 Hz (-3, -3). A slave is a (name, kind)
+# line in SERIES/slaves.txt, and the report parses each kind's log (ptp4l's `master offset`
+# lines, or shiwa's debug line of the same shape). All namespaces share one CLOCK_REALTIME, so the true
 # offset is exactly 0 and every `master offset` is error. Prints mean, SD and p99 of |offset|
 # per slave per series (ns, local - master) through ci/bench_ptp_report.py.
 #
 # Nothing here writes the clock: every ptp4l runs without CAP_SYS_TIME and with
-# free_running 1, master and slaves alike; the kernel clock state is read before and after
+# free_running 1, master and slaves alike, and shiwa without CAP_SYS_TIME in monitor mode
+# (`adjust_clock: false`, `--monitor`); the kernel clock state is read before and after
 # and compared. The bridge is set up as in tests/peers/ptp_lab.rs (promiscuous, multicast
 # snooping and bridge netfilter off; see there why).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-minutes=8
+minutes=10
 out=""
+binary=target/release/shiwa
 while (($#)); do
     case $1 in
         --minutes) minutes=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
-        *) echo "usage: $0 [--minutes N] [--out FILE]" >&2; exit 2 ;;
+        --binary) binary=$2; shift 2 ;;
+        *) echo "usage: $0 [--minutes N] [--out FILE] [--binary PATH]" >&2; exit 2 ;;
     esac
 done
 ((EUID == 0)) || { echo "bench-ptp.sh: needs root (network namespaces)" >&2; exit 77; }
 for tool in ip setpriv python3 /usr/sbin/ptp4l; do
     command -v "$tool" >/dev/null || { echo "bench-ptp.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
 done
+[[ -x $binary ]] || cargo build --release --locked
+binary=$(realpath "$binary")
 seconds=$((minutes * 60 / 4))
 ((seconds >= 20)) || { echo "bench-ptp.sh: --minutes $minutes leaves under 20 s per series" >&2; exit 2; }
 
 tag="shp$$"
 switch="${tag}sw"
-members=("${tag}m1" "${tag}m2" "${tag}m3")
+members=("${tag}m1" "${tag}m2" "${tag}m3" "${tag}m4" "${tag}m5")
 dir=$(mktemp -d /tmp/shiwa-bench-ptp.XXXXXX)
 chmod 700 "$dir"
 pids=()
 
-# stop_pids: SIGTERM to each recorded ptp4l (after checking that the PID is still ptp4l:
-# PIDs get reused), then wait for them.
+# stop_pids: SIGTERM to each recorded ptp4l or shiwa (after checking that the PID is still
+# one of them: PIDs get reused), then wait for them.
 stop_pids() {
     local pid
     for pid in "${pids[@]}"; do
-        if [[ -r /proc/$pid/cmdline && $(tr '\0' ' ' <"/proc/$pid/cmdline") == */usr/sbin/ptp4l* ]]; then
+        local cmdline=""
+        [[ -r /proc/$pid/cmdline ]] && cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+        if [[ $cmdline == */usr/sbin/ptp4l* || $cmdline == "$binary "* ]]; then
             kill "$pid" 2>/dev/null || true
         fi
     done
@@ -68,7 +76,7 @@ ip -n "$switch" link add br0 type bridge mcast_snooping 0
 ip netns exec "$switch" sh -ec 'for f in /proc/sys/net/bridge/bridge-nf-call-*; do
     if [ -e "$f" ]; then echo 0 > "$f"; fi; done'
 ip -n "$switch" link set br0 promisc on up
-for m in 1 2 3; do
+for m in 1 2 3 4 5; do
     ns=${members[m - 1]}
     ip netns add "$ns"
     ip -n "$ns" link set lo up
@@ -78,12 +86,12 @@ for m in 1 2 3; do
     ip -n "$ns" link set "eth$m" up
 done
 
-# ptp4l_config FILE ROLE SYNC DELAY_REQ UDS: the same lines as tests/peers/ptp_lab.rs.
+# ptp4l_config FILE ROLE SYNC DELAY_REQ UDS DOMAIN: the same lines as tests/peers/ptp_lab.rs.
 ptp4l_config() {
-    local file=$1 role=$2 sync=$3 delay_req=$4 uds=$5
+    local file=$1 role=$2 sync=$3 delay_req=$4 uds=$5 domain=$6
     {
         echo "[global]"
-        echo "domainNumber 0"
+        echo "domainNumber $domain"
         echo "time_stamping software"
         echo "free_running 1"
         echo "kernel_leap 0"
@@ -115,18 +123,57 @@ start_ptp4l() {
     pids+=($!)
 }
 
+# shiwa_config FILE ROLE SYNC DELAY_REQ MEMBER DOMAIN TRANSPORT_FLAG: a monitor-mode shiwa
+# with one PTP entry, a slave (client) or a grandmaster (server_only, multicast).
+shiwa_config() {
+    local file=$1 role=$2 sync=$3 delay_req=$4 m=$5 domain=$6 flag=$7
+    {
+        echo "timebeat:"
+        echo "  clock_sync:"
+        echo "    adjust_clock: false"
+        echo "    primary_clocks:"
+        echo "      - protocol: ptp"
+        echo "        interface: eth$m"
+        echo "        domain: $domain"
+        echo "        announce_interval: 0"
+        echo "        sync_interval: $sync"
+        echo "        delayrequest_interval: $delay_req"
+        [[ $flag == -2 ]] && echo "        use_layer2: true"
+        if [[ $role == master ]]; then
+            echo "        server_only: true"
+            echo "        serve_multicast: true"
+            echo "        priority1: 10"
+        fi
+    } >"$file"
+}
+
+# start_shiwa SERIES_DIR NAME MEMBER: ip and setpriv exec, so $! is shiwa.
+start_shiwa() {
+    local series_dir=$1 name=$2 m=$3
+    ip netns exec "${members[m - 1]}" setpriv --bounding-set=-sys_time \
+        env SHIWA_LOG="info,shiwa::ptp=debug" "$binary" sync --monitor \
+        --config "$series_dir/$name.yml" --socket "$series_dir/$name.sock" \
+        >"$series_dir/$name.log" 2>&1 &
+    pids+=($!)
+}
+
 # run_series NAME TRANSPORT_FLAG SYNC DELAY_REQ
 run_series() {
     local name=$1 flag=$2 sync=$3 delay_req=$4 series_dir="$dir/$1" pid
     mkdir -p "$series_dir"
-    ptp4l_config "$series_dir/master.cfg" master "$sync" "$delay_req" "$series_dir/master.sock"
+    # Domain 0: ptp4l master (member 1), ptp4l slave (2), shiwa slave (3).
+    ptp4l_config "$series_dir/master.cfg" master "$sync" "$delay_req" "$series_dir/master.sock" 0
     start_ptp4l "$series_dir" master 1 "$flag"
-    : >"$series_dir/slaves.txt"
-    for m in 2 3; do
-        ptp4l_config "$series_dir/slave$m.cfg" slave "$sync" "$delay_req" "$series_dir/slave$m.sock"
-        start_ptp4l "$series_dir" "slave$m" "$m" "$flag"
-        echo "slave$m ptp4l" >>"$series_dir/slaves.txt"
-    done
+    ptp4l_config "$series_dir/slave2.cfg" slave "$sync" "$delay_req" "$series_dir/slave2.sock" 0
+    start_ptp4l "$series_dir" slave2 2 "$flag"
+    shiwa_config "$series_dir/slave3.yml" slave "$sync" "$delay_req" 3 0 "$flag"
+    start_shiwa "$series_dir" slave3 3
+    # Domain 1: shiwa grandmaster (member 4), ptp4l slave (5).
+    shiwa_config "$series_dir/gm4.yml" master "$sync" "$delay_req" 4 1 "$flag"
+    start_shiwa "$series_dir" gm4 4
+    ptp4l_config "$series_dir/slave5.cfg" slave "$sync" "$delay_req" "$series_dir/slave5.sock" 1
+    start_ptp4l "$series_dir" slave5 5 "$flag"
+    printf '%s\n' "slave2 ptp4l ptp4l" "slave3 shiwa ptp4l" "slave5 ptp4l shiwa" >"$series_dir/slaves.txt"
     echo "bench-ptp.sh: series $name for $seconds s" >&2
     sleep "$seconds"
     for pid in "${pids[@]}"; do
