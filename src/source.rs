@@ -80,6 +80,9 @@ pub struct SourceStatus {
     pub poll: Option<Duration>,
     /// The resolved peer address.
     pub address: Option<String>,
+    /// The master port a PTP source follows (its parent port identity,
+    /// `001122.fffe.334455-1`), while it follows one.
+    pub parent: Option<String>,
     /// Why the peer cannot be used (kiss-o'-death DENY, resolution failure, ...).
     pub problem: Option<String>,
     /// The peer refused service (kiss-o'-death DENY or RSTR).

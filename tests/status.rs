@@ -73,6 +73,7 @@ fn source(id: usize, name: &str, group: Group, state: SourceState) -> SourceSnap
         reason: None,
         stratum: Some(2),
         refid: Some("GPS".into()),
+        parent: None,
         reach: 0o377,
         poll: Some(Duration::from_secs(16)),
         offset: Some(Duration::from_nanos(-1_234)),

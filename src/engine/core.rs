@@ -62,6 +62,13 @@ pub struct SourceRuntime {
     pub status: SourceStatus,
     /// The latest filtered measurement.
     pub latest: Option<Measurement>,
+    /// [`Self::latest`] was taken since the driver last reported the source unreachable,
+    /// so selection may use it. A driver may send a sample just before the status that
+    /// reports the answer (NTP does), so a sample counts as reaching the source; a status
+    /// saying it is unreachable (a PTP port that gave its master up) voids the measurement
+    /// at once, rather than after it goes stale, and a source that comes back is used
+    /// again only with a new one.
+    pub latest_current: bool,
     /// The selection state of the last update.
     pub state: Option<SourceState>,
     /// Samples received.
@@ -100,6 +107,7 @@ impl EngineCore {
                 enabled: true,
                 status: SourceStatus::default(),
                 latest: None,
+                latest_current: false,
                 state: None,
                 samples: 0,
             })
@@ -132,6 +140,7 @@ impl EngineCore {
                         self.events.push(now, EventKind::SourceUnreachable, message);
                     }
                     if let Some(source) = self.source_mut(id) {
+                        source.latest_current &= status.reachable;
                         source.status = status;
                     }
                 }
@@ -142,6 +151,7 @@ impl EngineCore {
                     return Vec::new();
                 };
                 source.latest = Some(measurement);
+                source.latest_current = true;
                 source.samples += 1;
                 self.reselect(now, Some(id))
             }
@@ -243,9 +253,9 @@ impl EngineCore {
                 protocol: s.spec.protocol(),
                 disabled: !s.enabled || s.spec.config.disable,
                 monitor_only: s.spec.config.monitor_only,
-                reachable: s.status.reachable || s.latest.is_some() && s.status.problem.is_none(),
+                reachable: s.status.reachable || s.latest_current && s.status.problem.is_none(),
                 poll_interval: s.status.poll.unwrap_or(Duration::from_secs(16)),
-                measurement: s.latest,
+                measurement: s.latest.filter(|_| s.latest_current),
             })
             .collect()
     }

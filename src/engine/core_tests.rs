@@ -265,3 +265,102 @@ fn a_step_shifts_the_offsets_the_engine_holds() {
         "held measurement shifted by the step"
     );
 }
+
+/// A monitor-mode core with a PTP primary (source 0) and an NTP secondary (source 1).
+fn ptp_primary_ntp_secondary() -> EngineCore {
+    let yaml = "timebeat:\n  clock_sync:\n    adjust_clock: false\n    primary_clocks:\n      \
+                - protocol: ptp\n        interface: eth0\n        domain: 0\n    \
+                secondary_clocks:\n      - protocol: ntp\n        ip: 10.99.1.1\n";
+    let config = crate::config::load_str(yaml, "failover.yml")
+        .expect("valid")
+        .config;
+    let engine = EngineConfig {
+        adjust_clock: false,
+        servo: ServoConfig::from_config(&config.timebeat.clock_sync, Timestamping::Software),
+        selector: SelectorConfig::default(),
+        local_stratum: None,
+    };
+    EngineCore::new(engine, plan_sources(&config), Ppb::ZERO, START)
+}
+
+fn sample(core: &mut EngineCore, id: usize, now: Timestamp) {
+    let update = SourceUpdate::Sample {
+        id: SourceId(id),
+        measurement: measurement(Duration::from_micros(5), now),
+    };
+    let _ = core.on_update(update, now);
+}
+
+fn selected(core: &EngineCore) -> (Option<SourceId>, Option<crate::source::Group>) {
+    let selection = core.selection().expect("selection ran");
+    (selection.selected, selection.group)
+}
+
+#[test]
+fn a_source_reported_unreachable_hands_over_at_once_and_returns_with_a_new_sample() {
+    use crate::selection::{SourceState, UnusableReason};
+    use crate::source::Group;
+    let mut core = ptp_primary_ntp_secondary();
+    for id in [0, 1] {
+        reachable(&mut core, id, START);
+        sample(&mut core, id, START);
+    }
+    assert_eq!(selected(&core), (Some(SourceId(0)), Some(Group::Primary)));
+
+    // 3 s later the PTP port gives its master up (announce receipt timeout). Its last
+    // measurement is young enough to pass for fresh, but the driver said "unreachable".
+    let lost = START + Duration::from_secs(3);
+    sample(&mut core, 1, lost);
+    let unreachable = SourceStatus {
+        address: Some("eth0".into()),
+        ..SourceStatus::default()
+    };
+    let update = SourceUpdate::Status {
+        id: SourceId(0),
+        status: unreachable,
+    };
+    let _ = core.on_update(update, lost);
+    assert_eq!(selected(&core), (Some(SourceId(1)), Some(Group::Secondary)));
+    let group_changes: Vec<_> = core
+        .events()
+        .iter()
+        .filter(|e| e.kind == EventKind::SourceGroupChanged && e.time == lost)
+        .collect();
+    assert_eq!(group_changes.len(), 1, "{group_changes:?}");
+    let (_, held) = core.selected_measurement().expect("NTP selected");
+    assert_eq!(held.local_time, lost);
+
+    // The port follows a master again before it has measured: the measurement taken before
+    // the loss is not used, so the secondary stays selected.
+    let back = lost + Duration::from_secs(5);
+    reachable(&mut core, 0, back);
+    assert_eq!(selected(&core), (Some(SourceId(1)), Some(Group::Secondary)));
+    assert_eq!(
+        core.selection().and_then(|s| s.state_of(SourceId(0))),
+        Some(SourceState::Unusable(UnusableReason::NoMeasurement))
+    );
+    // The first new measurement gives the primary back.
+    let measured = back + Duration::from_secs(1);
+    sample(&mut core, 0, measured);
+    assert_eq!(selected(&core), (Some(SourceId(0)), Some(Group::Primary)));
+}
+
+#[test]
+fn a_sample_sent_before_the_status_that_reports_it_is_used() {
+    // The NTP driver sends a sample, then the status whose reach register counts that
+    // answer: the sample alone must make the source usable.
+    let mut core = core(1, false);
+    let polled = SourceStatus {
+        poll: Some(Duration::from_secs(1)),
+        ..SourceStatus::default()
+    };
+    let update = SourceUpdate::Status {
+        id: SourceId(0),
+        status: polled,
+    };
+    let _ = core.on_update(update, START);
+    assert_eq!(selected(&core).0, None);
+    sample(&mut core, 0, START + Duration::from_secs(1));
+    assert_eq!(selected(&core).0, Some(SourceId(0)));
+    assert_eq!(core.phase().0, ClockState::Monitoring);
+}

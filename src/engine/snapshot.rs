@@ -51,6 +51,7 @@ fn source_snapshot(source: &SourceRuntime) -> SourceSnapshot {
         reason,
         stratum: source.status.stratum,
         refid: source.status.refid.clone(),
+        parent: source.status.parent.clone(),
         reach: source.status.reach,
         poll: source.status.poll,
         offset: latest.map(|m| m.offset),

@@ -321,6 +321,7 @@ fn source_status(status: &ClientStatus, peer: SocketAddr) -> SourceStatus {
         refid: status.reference_id.map(|id| id.to_string()),
         poll: Some(status.poll),
         address: Some(peer.to_string()),
+        parent: None,
         problem: match status.state {
             super::client::AssociationState::Denied(code) => {
                 Some(format!("server refused service (kiss-o'-death {code:?})"))

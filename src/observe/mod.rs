@@ -65,7 +65,9 @@
 //!     "state": "selected",                 selected | candidate | falseticker | unreachable
 //!                                          | unusable | disabled | monitor_only | denied
 //!     "reason": null,                      why, when not obvious
-//!     "stratum": 2, "refid": "GPS",        or null before the first answer
+//!     "stratum": 2, "refid": "GPS",        or null before the first answer (PTP: refid is the
+//!                                          grandmaster's clock identity)
+//!     "parent": "001122.fffe.334455-1",    PTP: the master port followed, else null
 //!     "reach": 255,                        8-bit reach register, newest poll in bit 0
 //!     "poll_ns": 16000000000,              or null
 //!     "offset_ns": -1234, "delay_ns": 250000, "jitter_ns": 800,   or null

@@ -235,6 +235,10 @@ pub struct SourceSnapshot {
     /// The source's reference id (NTP refid as text, PTP grandmaster identity).
     #[serde(default)]
     pub refid: Option<String>,
+    /// PTP: the master port followed (parent port identity, `001122.fffe.334455-1`); null
+    /// for other protocols and while no master is followed.
+    #[serde(default)]
+    pub parent: Option<String>,
     /// The reach register: one bit per poll, 1 = answered; the newest poll is bit 0.
     pub reach: u8,
     /// The current poll or sync interval.

@@ -6,8 +6,10 @@ pub mod lab;
 mod ntp;
 mod ptp;
 pub mod ptp_conf;
+mod ptp_failover;
 pub mod ptp_lab;
 mod ptp_shiwa;
+pub mod shiwa_daemon;
 
 use crate::support::{have_tool, is_root, require};
 

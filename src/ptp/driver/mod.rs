@@ -13,8 +13,7 @@ mod transport;
 pub use settings::{PtpSettings, PtpSettingsError, TransportChoice};
 pub use transport::{L2, PtpTransport, TX_TIMESTAMP_WAIT, Udp};
 
-use super::port::PortConfig;
-use super::port::{Port, PortAction, PortState, PtpSample};
+use super::port::{Port, PortAction, PortConfig, PortState, PortStatus, PtpSample};
 use crate::clock::{PhcClock, ReadOnly};
 use crate::net::Timestamping;
 use crate::net::ptp::{PtpL2Transport, PtpTransportConfig, PtpUdpTransport};
@@ -276,18 +275,74 @@ fn source_status<A>(port: &Port<A>, interface: &str) -> SourceStatus
 where
     A: Copy + Eq + std::hash::Hash + std::fmt::Debug,
 {
-    let status = port.status();
+    status_of(&port.status(), interface)
+}
+
+/// [`source_status`] from the port's status: while it follows a master, reachable, with the
+/// grandmaster's identity as refid and the master port followed as parent.
+fn status_of(status: &PortStatus, interface: &str) -> SourceStatus {
     let following = matches!(status.state, PortState::Slave | PortState::Uncalibrated);
     SourceStatus {
         reachable: following,
         reach: if following { 0xff } else { 0 },
         stratum: following.then_some(1),
         refid: following.then(|| status.parent.grandmaster_identity.to_string()),
+        parent: following.then(|| status.parent.parent_port_identity.to_string()),
         poll: None,
         address: Some(interface.to_string()),
         problem: None,
         denied: false,
         rejected: status.counters.malformed,
         timeouts: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PortState, status_of};
+    use crate::ptp::port::PortStatus;
+    use crate::ptp::{ClockIdentity, ParentDataSet, PortIdentity};
+
+    fn status(state: PortState) -> PortStatus {
+        let local = PortIdentity::new(ClockIdentity([2, 0, 0, 0xff, 0xfe, 0, 0, 3]), 1);
+        let master = PortIdentity::new(ClockIdentity([2, 0, 0, 0xff, 0xfe, 0, 0, 1]), 1);
+        PortStatus {
+            identity: local,
+            state,
+            domain: 0,
+            clock_class: 255,
+            current: Default::default(),
+            parent: ParentDataSet {
+                parent_port_identity: master,
+                grandmaster_identity: ClockIdentity([2, 0, 0, 0xff, 0xfe, 0, 0, 9]),
+                ..ParentDataSet::default()
+            },
+            time_properties: Default::default(),
+            last_sample: None,
+            foreign_masters: 1,
+            unicast_subscribers: 0,
+            unicast_masters_granted: 0,
+            counters: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_following_port_names_its_grandmaster_and_the_master_port_it_follows() {
+        for state in [PortState::Uncalibrated, PortState::Slave] {
+            let source = status_of(&status(state), "eth0");
+            assert!(source.reachable, "{state}");
+            assert_eq!(source.refid.as_deref(), Some("020000.fffe.000009"));
+            assert_eq!(source.parent.as_deref(), Some("020000.fffe.000001-1"));
+            assert_eq!(source.address.as_deref(), Some("eth0"));
+        }
+    }
+
+    #[test]
+    fn a_port_that_follows_nobody_is_unreachable_and_names_no_master() {
+        for state in [PortState::Listening, PortState::Master, PortState::Passive] {
+            let source = status_of(&status(state), "eth0");
+            assert!(!source.reachable, "{state}");
+            assert_eq!((source.refid, source.parent), (None, None), "{state}");
+        }
     }
 }
