@@ -221,7 +221,7 @@ fn timebeat_keys_shiwa_does_not_implement_survive_the_round_trip() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "timebeat.advanced: Timebeat setting not implemented",
+            "timebeat.advanced.steering: Timebeat setting not implemented",
         ))
         .stderr(predicate::str::contains(
             "timebeat.license: Timebeat setting not implemented",
@@ -233,7 +233,7 @@ fn timebeat_keys_shiwa_does_not_implement_survive_the_round_trip() {
     let after = shiwa::config::load_file(&target).expect("loads").config;
     assert_eq!(after, before);
     assert_eq!(
-        after.unimplemented["timebeat.advanced"]["steering"]["algo"],
+        after.unimplemented["timebeat.advanced.steering"]["algo"],
         "sigma"
     );
 }
