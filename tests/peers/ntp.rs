@@ -10,6 +10,7 @@
 
 use super::lab::{Lab, without_touching_the_clock};
 use super::peers_available;
+use super::shiwa_daemon::spawn_sync;
 use crate::support::shiwa_path;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -24,28 +25,7 @@ fn write_config(lab: &Lab, name: &str, yaml: &str) -> PathBuf {
 
 /// Starts `shiwa sync --monitor` in `namespace`; returns its socket path.
 fn start_sync(lab: &mut Lab, name: &str, namespace: &str, config: &Path) -> PathBuf {
-    let socket = lab.dir().join(format!("{name}.sock"));
-    let binary = shiwa_path().display().to_string();
-    let (config, socket_arg) = (config.display().to_string(), socket.display().to_string());
-    let argv = [
-        binary.as_str(),
-        "--log-level",
-        "info,shiwa::ntp=debug",
-        "sync",
-        "--monitor",
-        "--config",
-        &config,
-        "--socket",
-        &socket_arg,
-    ];
-    lab.spawn_in(name, namespace, &argv);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !socket.exists() {
-        lab.assert_running(name);
-        assert!(Instant::now() < deadline, "{name}: no socket after 10 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    socket
+    spawn_sync(lab, name, namespace, config, "info,shiwa::ntp=debug").0
 }
 
 /// `shiwa status --json` against `socket`: (exit code, parsed JSON).

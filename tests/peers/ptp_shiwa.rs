@@ -11,7 +11,7 @@
 
 use super::lab::{Lab, without_touching_the_clock};
 use super::peers_available;
-use crate::support::shiwa_path;
+use super::shiwa_daemon::spawn_sync;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -78,25 +78,7 @@ fn start_ptp4l(
 fn start_shiwa(lab: &mut Lab, name: &str, namespace: &str, yaml: &str) -> PathBuf {
     let config = lab.dir().join(format!("{name}.yml"));
     std::fs::write(&config, yaml).expect("write the shiwa config");
-    let (binary, config) = (
-        shiwa_path().display().to_string(),
-        config.display().to_string(),
-    );
-    let socket = lab.dir().join(format!("{name}.sock")).display().to_string();
-    let argv = [
-        "setpriv",
-        "--bounding-set=-sys_time",
-        binary.as_str(),
-        "--log-level",
-        "info,shiwa::ptp=debug",
-        "sync",
-        "--monitor",
-        "--config",
-        &config,
-        "--socket",
-        &socket,
-    ];
-    lab.spawn_in(name, namespace, &argv)
+    spawn_sync(lab, name, namespace, &config, "info,shiwa::ptp=debug").1
 }
 
 /// The `master offset N` values (ns) in a ptp4l or shiwa log.

@@ -48,27 +48,7 @@ impl ShiwaDaemon {
     pub fn start(lab: &mut Lab, name: &str, namespace: &str, yaml: &str) -> ShiwaDaemon {
         let config = lab.dir().join(format!("{name}.yml"));
         std::fs::write(&config, yaml).expect("write the shiwa config");
-        let socket = lab.dir().join(format!("{name}.sock"));
-        let binary = shiwa_path().display().to_string();
-        let (config, socket_arg) = (config.display().to_string(), socket.display().to_string());
-        let argv = [
-            binary.as_str(),
-            "--log-level",
-            "info,shiwa::ptp=debug",
-            "sync",
-            "--monitor",
-            "--config",
-            &config,
-            "--socket",
-            &socket_arg,
-        ];
-        let log = lab.spawn_in(name, namespace, &argv);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !socket.exists() {
-            lab.assert_running(name);
-            assert!(Instant::now() < deadline, "{name}: no socket after 10 s");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let (socket, log) = spawn_sync(lab, name, namespace, &config, "info,shiwa::ptp=debug");
         ShiwaDaemon {
             name: name.to_string(),
             socket,
@@ -179,4 +159,37 @@ pub fn wall_clock_now() -> Timestamp {
         .duration_since(UNIX_EPOCH)
         .expect("the clock is after 1970");
     Timestamp::from_nanos(i64::try_from(since_epoch.as_nanos()).expect("before 2262"))
+}
+
+/// Starts `shiwa sync --monitor --config CONFIG` as `name` in `namespace` with log filter
+/// `log_level`; returns (observation socket, log) once the socket exists.
+pub fn spawn_sync(
+    lab: &mut Lab,
+    name: &str,
+    namespace: &str,
+    config: &Path,
+    log_level: &str,
+) -> (PathBuf, PathBuf) {
+    let socket = lab.dir().join(format!("{name}.sock"));
+    let binary = shiwa_path().display().to_string();
+    let (config, socket_arg) = (config.display().to_string(), socket.display().to_string());
+    let argv = [
+        binary.as_str(),
+        "--log-level",
+        log_level,
+        "sync",
+        "--monitor",
+        "--config",
+        &config,
+        "--socket",
+        &socket_arg,
+    ];
+    let log = lab.spawn_in(name, namespace, &argv);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !socket.exists() {
+        lab.assert_running(name);
+        assert!(Instant::now() < deadline, "{name}: no socket after 10 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (socket, log)
 }
