@@ -8,6 +8,7 @@ mod ptp;
 pub mod ptp_conf;
 pub mod ptp_lab;
 mod ptp_shiwa;
+mod ptp_shiwa_master;
 
 use crate::support::{have_tool, is_root, require};
 
