@@ -9,6 +9,7 @@ pub mod ptp_conf;
 mod ptp_failover;
 pub mod ptp_lab;
 mod ptp_shiwa;
+mod ptp_shiwa_master;
 pub mod shiwa_daemon;
 
 use crate::support::{have_tool, is_root, require};

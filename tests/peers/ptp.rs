@@ -1,13 +1,14 @@
 //! ptp4l against ptp4l in the PTP lab (`ptp_lab`): the harness proven with linuxptp on both
 //! ends. Each test body takes the master as a [`MasterKind`], so the same body runs against
-//! a shiwa grandmaster once shiwa speaks PTP; the slaves (ptp4l) are the instrument. Every
+//! a shiwa grandmaster (`ptp_shiwa_master`); the slaves (ptp4l) are the instrument. Every
 //! test checks that the kernel clock state is the same before and after.
 
 use super::lab::without_touching_the_clock;
 use super::peers_available;
 use super::ptp_conf::{
-    Intervals, MasterKind, MasterMode, MasterSettings, OffsetSample, SlaveMode, SlaveSettings,
-    Transport, median, offsets_in, parse_offset_line, parse_pmc,
+    Intervals, MasterKind, MasterMode, MasterSettings, OffsetSample, PmcResponse, SlaveMode,
+    SlaveSettings, Transport, clock_identity_of_mac, median, offsets_in, parse_offset_line,
+    parse_pmc,
 };
 use super::ptp_lab::PtpLab;
 use std::time::Duration;
@@ -23,7 +24,12 @@ const UNICAST_RECORD: Duration = Duration::from_secs(15);
 /// Asserts that a free-running ptp4l slave followed its master: enough lines, all in servo
 /// state s0 (it never adjusted anything), a median offset within `bound_ns` of the true 0
 /// and a sane path delay. Spikes of 10–40 µs happen on a busy machine: the median only.
-fn assert_follows(label: &str, samples: &[OffsetSample], min_lines: usize, bound_ns: i64) {
+pub(super) fn assert_follows(
+    label: &str,
+    samples: &[OffsetSample],
+    min_lines: usize,
+    bound_ns: i64,
+) {
     assert!(
         samples.len() >= min_lines,
         "{label}: {} `master offset` lines, expected at least {min_lines}: {samples:?}",
@@ -65,7 +71,7 @@ fn ptp4l_slaves_follow_a_ptp4l_master_over_udpv4_and_l2() {
 ///
 /// The hybrid slave gets 20 µs: its unicast Delay_Req crosses the bridge faster than the
 /// flooded multicast Sync, and it measures a steady +3.8 to +4.9 µs.
-fn slaves_follow_a_master(kind: MasterKind) {
+pub(super) fn slaves_follow_a_master(kind: MasterKind) {
     let mut lab = PtpLab::new(5);
     let udp_master = MasterSettings {
         mode: MasterMode::Hybrid,
@@ -115,10 +121,12 @@ fn pmc_reads_sensible_data_sets_from_a_ptp4l_master() {
     without_touching_the_clock(|| pmc_reads_data_sets(MasterKind::Ptp4l));
 }
 
-/// (c) pmc over the master's UDS, then over UDPv4 from a third member once a slave follows:
-/// the data sets name the configured priority and domain, the master as grandmaster and
-/// parent, the slave one step away.
-fn pmc_reads_data_sets(kind: MasterKind) {
+/// (c) pmc asks the master first (ptp4l over its UDS; shiwa, which has no PTP management
+/// socket, over UDPv4 from a third member, its answers picked by clock identity), then over
+/// UDPv4 from a third member once a slave follows: the data sets name the configured priority
+/// and domain, the master (identity from its MAC) as grandmaster and parent, the slave one
+/// step away. ptp4l on CLOCK_REALTIME announces the ARB timescale, shiwa the PTP timescale.
+pub(super) fn pmc_reads_data_sets(kind: MasterKind) {
     let mut lab = PtpLab::new(3);
     let settings = MasterSettings {
         priority1: 17,
@@ -126,32 +134,38 @@ fn pmc_reads_data_sets(kind: MasterKind) {
         ..MasterSettings::new(Intervals::QUICK)
     };
     let master = lab.start_master(kind, 1, Transport::UdpV4, &settings);
+    let identity = lab.clock_identity(1);
     let slave_settings = SlaveSettings {
         domain: 7,
         ..SlaveSettings::new(Intervals::QUICK)
     };
     let slave = lab.start_ptp4l_slave(2, Transport::UdpV4, &slave_settings);
 
-    let local = lab.pmc_uds(
-        &master,
-        &[
-            "GET DEFAULT_DATA_SET",
-            "GET CURRENT_DATA_SET",
-            "GET PARENT_DATA_SET",
-            "GET TIME_PROPERTIES_DATA_SET",
-        ],
-    );
+    let data_sets = [
+        "GET CURRENT_DATA_SET",
+        "GET PARENT_DATA_SET",
+        "GET TIME_PROPERTIES_DATA_SET",
+    ];
+    let local = match kind {
+        MasterKind::Ptp4l => lab.pmc_uds(
+            &master,
+            &[&["GET DEFAULT_DATA_SET"], &data_sets[..]].concat(),
+        ),
+        MasterKind::Shiwa => pmc_net_answered_by(&mut lab, &identity, &data_sets),
+    };
     let get = |id: &str| {
         local
             .iter()
-            .find(|response| response.id == id)
-            .unwrap_or_else(|| panic!("no {id} from pmc over UDS: {local:?}"))
+            .find(|response| response.id == id && response.clock_identity() == identity)
+            .unwrap_or_else(|| panic!("no {id} from the master {identity}: {local:?}"))
     };
-    let default = get("DEFAULT_DATA_SET");
-    let identity = default.field("clockIdentity").to_string();
-    assert_eq!(default.field("priority1"), "17", "{default:?}");
-    assert_eq!(default.field("domainNumber"), "7", "{default:?}");
-    assert_eq!(default.field("slaveOnly"), "0", "{default:?}");
+    if kind == MasterKind::Ptp4l {
+        let default = get("DEFAULT_DATA_SET");
+        assert_eq!(default.field("clockIdentity"), identity, "{default:?}");
+        assert_eq!(default.field("priority1"), "17", "{default:?}");
+        assert_eq!(default.field("domainNumber"), "7", "{default:?}");
+        assert_eq!(default.field("slaveOnly"), "0", "{default:?}");
+    }
     let current = get("CURRENT_DATA_SET");
     assert_eq!(current.field("stepsRemoved"), "0", "{current:?}");
     assert_eq!(current.field("offsetFromMaster"), "0.0", "{current:?}");
@@ -171,8 +185,18 @@ fn pmc_reads_data_sets(kind: MasterKind) {
     );
     assert_eq!(time.field("leap61"), "0", "{time:?}");
     assert_eq!(time.field("leap59"), "0", "{time:?}");
-    // ptp4l with software timestamps announces the arbitrary timescale from its oscillator.
-    assert_eq!(time.field("ptpTimescale"), "0", "{time:?}");
+    // ptp4l with software timestamps announces the arbitrary timescale from its oscillator;
+    // shiwa serves TAI (its UTC clock + currentUtcOffset), offset valid.
+    let ptp_timescale = match kind {
+        MasterKind::Ptp4l => "0",
+        MasterKind::Shiwa => "1",
+    };
+    assert_eq!(time.field("ptpTimescale"), ptp_timescale, "{time:?}");
+    assert_eq!(
+        time.field("currentUtcOffsetValid"),
+        ptp_timescale,
+        "{time:?}"
+    );
     assert_eq!(time.field("timeSource"), "0xa0", "{time:?}");
 
     lab.wait_for_offsets(&slave, 1, Duration::from_secs(20));
@@ -213,6 +237,23 @@ fn pmc_reads_data_sets(kind: MasterKind) {
     assert_eq!(slave_parent.field("grandmasterPriority1"), "17");
 }
 
+/// `pmc -4 -b 0` in domain 7 from member 3, asked again (for up to 5 s) until the clock
+/// `identity` answered every query: a daemon's port opens a moment after it starts.
+fn pmc_net_answered_by(lab: &mut PtpLab, identity: &str, queries: &[&str]) -> Vec<PmcResponse> {
+    for _ in 0..10 {
+        let responses = lab.pmc_net(3, Transport::UdpV4, 7, queries);
+        let answered = responses
+            .iter()
+            .filter(|response| response.clock_identity() == identity)
+            .count();
+        if answered >= queries.len() {
+            return responses;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("{identity} did not answer {queries:?} in 5 s");
+}
+
 #[test]
 fn a_ptp4l_unicast_client_follows_a_unicast_only_ptp4l_master() {
     if !peers_available(TOOLS) {
@@ -228,7 +269,7 @@ fn a_ptp4l_unicast_client_follows_a_unicast_only_ptp4l_master() {
 /// The bound is 20 µs, not 5: through the bridge, unicast Sync arrives faster than unicast
 /// Delay_Req, and a ptp4l pair measures −6 to −8 µs (−0.8 µs over a bare veth pair; multicast
 /// through the bridge: within ±1.5 µs).
-fn unicast_client_follows(kind: MasterKind) {
+pub(super) fn unicast_client_follows(kind: MasterKind) {
     let mut lab = PtpLab::new(3);
     let settings = MasterSettings {
         mode: MasterMode::UnicastOnly,
@@ -273,6 +314,23 @@ fn offset_lines_parse_and_other_lines_do_not() {
         "ptp4l[9929.505]: master offset      x s0 freq   -5223 path delay     24100",
     ] {
         assert_eq!(parse_offset_line(line), None, "{line}");
+    }
+}
+
+#[test]
+fn clock_identities_are_the_eui_64_of_the_mac() {
+    assert_eq!(
+        clock_identity_of_mac("C2:89:5a:d3:fd:28").as_deref(),
+        Some("c2895a.fffe.d3fd28")
+    );
+    for not_a_mac in [
+        "",
+        "c2:89:5a:d3:fd",
+        "c2:89:5a:d3:fd:2g",
+        "c2895ad3fd28",
+        "<BROADCAST>",
+    ] {
+        assert_eq!(clock_identity_of_mac(not_a_mac), None, "{not_a_mac}");
     }
 }
 

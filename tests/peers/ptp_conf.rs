@@ -10,13 +10,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// What serves PTP as the master. Tests take it as an argument, so that a shiwa grandmaster
-/// runs through the same test bodies once it exists: one more variant, handled in
-/// [`PtpLab::start_master`].
+/// What serves PTP as the master. Tests take it as an argument, so that ptp4l and a shiwa
+/// grandmaster run through the same test bodies (`PtpLab::start_master` starts either).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MasterKind {
     /// linuxptp's ptp4l, free-running.
     Ptp4l,
+    /// `shiwa sync` in monitor mode with a `server_only` PTP entry.
+    Shiwa,
 }
 
 /// The PTP transport.
@@ -203,6 +204,56 @@ pub fn ptp4l_slave_config(
         )),
     }
     config
+}
+
+/// A shiwa grandmaster's configuration file: one `server_only` PTP entry on `interface`, the
+/// clock never written (`adjust_clock: false`; the lab also runs it with `--monitor` and
+/// without CAP_SYS_TIME). The master modes map to shiwa's keys: multicast serves
+/// `serve_multicast` only, hybrid the same (shiwa answers a unicast Delay_Req by unicast
+/// whatever the mode), unicast-only `serve_unicast` without `serve_multicast`.
+pub fn shiwa_master_config(
+    settings: &MasterSettings,
+    transport: Transport,
+    interface: &str,
+) -> String {
+    let (multicast, unicast) = match settings.mode {
+        MasterMode::Multicast | MasterMode::Hybrid => (true, false),
+        MasterMode::UnicastOnly => (false, true),
+    };
+    let entry = [
+        "protocol: ptp".to_string(),
+        format!("interface: {interface}"),
+        format!("use_layer2: {}", transport == Transport::L2),
+        "server_only: true".to_string(),
+        format!("serve_multicast: {multicast}"),
+        format!("serve_unicast: {unicast}"),
+        format!("domain: {}", settings.domain),
+        format!("priority1: {}", settings.priority1),
+        format!("announce_interval: {}", settings.intervals.announce),
+        format!("sync_interval: {}", settings.intervals.sync),
+        format!("delayrequest_interval: {}", settings.intervals.delay_req),
+    ];
+    let mut config =
+        String::from("timebeat:\n  clock_sync:\n    adjust_clock: false\n    primary_clocks:\n");
+    for (index, line) in entry.iter().enumerate() {
+        let bullet = if index == 0 { "      - " } else { "        " };
+        config.push_str(&format!("{bullet}{line}\n"));
+    }
+    config
+}
+
+/// The clock identity ptp4l and shiwa both derive from a MAC address (`c2:89:5a:d3:fd:28`),
+/// as pmc prints it: its EUI-64, `c2895a.fffe.d3fd28`. `None` for anything but a MAC.
+pub fn clock_identity_of_mac(mac: &str) -> Option<String> {
+    let octets: Vec<&str> = mac.split(':').collect();
+    let valid = octets.len() == 6
+        && octets
+            .iter()
+            .all(|octet| octet.len() == 2 && octet.chars().all(|c| c.is_ascii_hexdigit()));
+    valid.then(|| {
+        let hex = octets.concat().to_ascii_lowercase();
+        format!("{}.fffe.{}", &hex[..6], &hex[6..])
+    })
 }
 
 /// One `master offset` line of `ptp4l -m`.

@@ -17,7 +17,7 @@
 
 #![allow(
     dead_code,
-    reason = "helpers for these tests and the shiwa PTP tests to come"
+    reason = "helpers shared by the PTP peer tests; not every test uses every one"
 )]
 #![expect(
     clippy::disallowed_methods,
@@ -26,9 +26,11 @@
 
 use super::lab::{Lab, run};
 use super::ptp_conf::{
-    MasterKind, MasterSettings, OffsetSample, PmcResponse, SlaveSettings, Transport, offsets_in,
-    parse_pmc, ptp4l_master_config, ptp4l_slave_config,
+    MasterKind, MasterSettings, OffsetSample, PmcResponse, SlaveSettings, Transport,
+    clock_identity_of_mac, offsets_in, parse_pmc, ptp4l_master_config, ptp4l_slave_config,
+    shiwa_master_config,
 };
+use super::shiwa_daemon::spawn_sync;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -53,7 +55,7 @@ pub struct PtpDaemon {
     pub domain: u8,
     /// Its stdout and stderr (`-m` output for ptp4l).
     pub log: PathBuf,
-    /// Its management socket (`uds_address`).
+    /// Its management socket (ptp4l's `uds_address`), or shiwa's observation socket.
     pub uds: PathBuf,
 }
 
@@ -139,7 +141,60 @@ impl PtpLab {
     ) -> PtpDaemon {
         match kind {
             MasterKind::Ptp4l => self.start_ptp4l_master(member, transport, settings),
+            MasterKind::Shiwa => self.start_shiwa_master(member, transport, settings),
         }
+    }
+
+    /// Starts `shiwa sync --monitor` as grandmaster in member M (see [`shiwa_master_config`]),
+    /// without CAP_SYS_TIME, its log to `DIR/shiwa-master<M>.log`. The daemon's `uds` is its
+    /// observation socket; it returns once that exists.
+    pub fn start_shiwa_master(
+        &mut self,
+        member: usize,
+        transport: Transport,
+        settings: &MasterSettings,
+    ) -> PtpDaemon {
+        let name = format!("shiwa-master{member}");
+        let config = self.dir().join(format!("{name}.yml"));
+        let yaml = shiwa_master_config(settings, transport, &PtpLab::interface(member));
+        std::fs::write(&config, yaml).expect("write the shiwa config");
+        let namespace = self.member(member).to_string();
+        let (uds, log) = spawn_sync(&mut self.lab, &name, &namespace, &config, "info");
+        self.daemons.push(name.clone());
+        PtpDaemon {
+            name,
+            member,
+            domain: settings.domain,
+            log,
+            uds,
+        }
+    }
+
+    /// Waits up to 5 s for a daemon's socket to appear, panicking if it exits first.
+    fn wait_for_socket(&mut self, daemon: &PtpDaemon) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !daemon.uds.exists() {
+            self.lab.assert_running(&daemon.name);
+            assert!(
+                Instant::now() < deadline,
+                "{}: no {} after 5 s",
+                daemon.name,
+                daemon.uds.display()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Member M's PTP clock identity as pmc prints it (see [`clock_identity_of_mac`]).
+    pub fn clock_identity(&self, member: usize) -> String {
+        let interface = PtpLab::interface(member);
+        let output = self.lab.run_in(
+            self.member(member),
+            &["ip", "-br", "link", "show", &interface],
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mac = text.split_whitespace().nth(2).unwrap_or_default();
+        clock_identity_of_mac(mac).unwrap_or_else(|| panic!("no MAC address in `{text}`"))
     }
 
     /// Starts ptp4l as a master in member M. Returns once its management socket exists.
@@ -153,16 +208,7 @@ impl PtpLab {
         let uds = self.dir().join(format!("{name}.sock"));
         let config = ptp4l_master_config(settings, &uds);
         let daemon = self.spawn_ptp4l(&name, member, transport, settings.domain, &config);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !daemon.uds.exists() {
-            self.lab.assert_running(&name);
-            assert!(
-                Instant::now() < deadline,
-                "{name}: no {} after 5 s",
-                uds.display()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.wait_for_socket(&daemon);
         daemon
     }
 

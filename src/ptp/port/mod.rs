@@ -19,7 +19,11 @@
 //! - Master: Announce and Sync at the configured intervals to the multicast group (when
 //!   `multicast`) and to every unicast client with a live grant at its granted interval;
 //!   two-step Follow_Up from the Sync's TX timestamp; Delay_Resp to every Delay_Req,
-//!   by unicast when the request was unicast.
+//!   by unicast when the request was unicast. Event messages first: the Syncs due at a
+//!   moment go out before the Announces due then, so no Sync queues behind an Announce
+//!   between its software TX timestamp and the wire. (Measured on a veth bridge: a Sync
+//!   sent 0.1 ms after an Announce crossed in 10 µs instead of 27, and ptp4l slaves, whose
+//!   one sample a second fell on those Syncs, read −10 µs.)
 //! - Slave: Delay_Req at random intervals averaging 2^logMinDelayReqInterval (ptp4l's
 //!   draw from [0, 2·interval)), adopting the interval the master sends in Delay_Resp;
 //!   the mean path delay is a moving median of [`DELAY_FILTER_LENGTH`]; the offset is
@@ -72,7 +76,7 @@ pub use unicast_client::{UNICAST_QUERY_INTERVAL, UNICAST_REQUEST_DURATION_SECS};
 pub use unicast_server::MAX_GRANT_DURATION_SECS;
 
 use crate::net::ptp::PtpPort;
-use crate::ptp::{AnnounceBody, MessageBody, PortIdentity, PtpHeader, PtpMessage};
+use crate::ptp::{AnnounceBody, MessageBody, MessageType, PortIdentity, PtpHeader, PtpMessage};
 use crate::time::Timestamp;
 use foreign::ForeignMasters;
 use jitter::Jitter;
@@ -204,20 +208,24 @@ impl<A: Copy + Eq + Hash + Debug> Port<A> {
         if due(self.timers.announce_receipt) {
             self.on_announce_receipt_timeout(now, &mut actions);
         }
-        if due(self.timers.announce) {
-            self.timers.announce =
-                Some(self.next_after(self.timers.announce, now, self.config.log_announce_interval));
-            self.send_multicast_announce(now, &mut actions);
-        }
+        // Every Sync due goes out before any Announce due at the same moment (see the
+        // module docs: event messages first).
+        let unicast_due = self.take_unicast_due(now);
         if due(self.timers.sync) {
             self.timers.sync =
                 Some(self.next_after(self.timers.sync, now, self.config.log_sync_interval));
             self.send_multicast_sync(now, &mut actions);
         }
+        self.send_unicast_streams(&unicast_due, MessageType::Sync, now, &mut actions);
+        if due(self.timers.announce) {
+            self.timers.announce =
+                Some(self.next_after(self.timers.announce, now, self.config.log_announce_interval));
+            self.send_multicast_announce(now, &mut actions);
+        }
+        self.send_unicast_streams(&unicast_due, MessageType::Announce, now, &mut actions);
         if due(self.timers.delay_req) {
             self.send_delay_req(now, &mut actions);
         }
-        self.serve_unicast_grants(now, &mut actions);
         if due(self.timers.unicast_query) {
             self.timers.unicast_query = Some(now + UNICAST_QUERY_INTERVAL);
             self.query_unicast_masters(now, &mut actions);

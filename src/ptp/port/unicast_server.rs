@@ -123,9 +123,8 @@ impl<A: Copy + Eq> UnicastServer<A> {
         expired
     }
 
-    /// The streams due at `now` as (address, type, sequenceId, interval), each grant
-    /// advanced to its next send.
-    fn take_due(&mut self, now: Timestamp) -> Vec<(A, MessageType, u16, i8)> {
+    /// The streams due at `now`, each grant advanced to its next send.
+    fn take_due(&mut self, now: Timestamp) -> Vec<DueStream<A>> {
         let mut due = Vec::new();
         for subscriber in &mut self.subscribers {
             let address = subscriber.address;
@@ -141,12 +140,26 @@ impl<A: Copy + Eq> UnicastServer<A> {
                 if grant.next_send <= now {
                     grant.next_send = now + interval;
                 }
-                due.push((address, message_type, grant.sequence_id, grant.log_period));
+                due.push(DueStream {
+                    address,
+                    message_type,
+                    sequence_id: grant.sequence_id,
+                    log_period: grant.log_period,
+                });
                 grant.sequence_id = grant.sequence_id.wrapping_add(1);
             }
         }
         due
     }
+}
+
+/// One unicast message due to a client.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DueStream<A> {
+    address: A,
+    message_type: MessageType,
+    sequence_id: u16,
+    log_period: i8,
 }
 
 impl<A: Copy + Eq + Hash + Debug> Port<A> {
@@ -247,24 +260,40 @@ impl<A: Copy + Eq + Hash + Debug> Port<A> {
         ))
     }
 
-    /// Expires grants and sends the unicast streams due at `now` (only while master).
-    pub(super) fn serve_unicast_grants(
-        &mut self,
-        now: Timestamp,
-        actions: &mut Vec<PortAction<A>>,
-    ) {
+    /// Expires grants and takes the unicast streams due at `now`: none unless master.
+    pub(super) fn take_unicast_due(&mut self, now: Timestamp) -> Vec<DueStream<A>> {
         self.counters.grants_expired += self.server.expire(now);
         let due = self.server.take_due(now);
         if self.state != PortState::Master {
-            return;
+            return Vec::new();
         }
-        for (address, message_type, sequence_id, log_period) in due {
-            let destination = PtpDestination::Unicast(address);
+        due
+    }
+
+    /// Sends the streams of `due` that are of `message_type` (Announce or Sync).
+    pub(super) fn send_unicast_streams(
+        &mut self,
+        due: &[DueStream<A>],
+        message_type: MessageType,
+        now: Timestamp,
+        actions: &mut Vec<PortAction<A>>,
+    ) {
+        for stream in due
+            .iter()
+            .filter(|stream| stream.message_type == message_type)
+        {
+            let destination = PtpDestination::Unicast(stream.address);
             if message_type == MessageType::Announce {
-                let message = self.announce_message(sequence_id, log_period, true);
+                let message = self.announce_message(stream.sequence_id, stream.log_period, true);
                 self.send(&message, destination, None, now, actions);
             } else {
-                self.send_sync(destination, sequence_id, log_period, now, actions);
+                self.send_sync(
+                    destination,
+                    stream.sequence_id,
+                    stream.log_period,
+                    now,
+                    actions,
+                );
             }
         }
     }
