@@ -70,20 +70,7 @@ dir=$(mktemp -d /tmp/shiwa-bench-ptp-gm.XXXXXX)
 chmod 700 "$dir"
 pids=()
 
-# stop_pids: SIGTERM to each recorded daemon still running as ours (PIDs get reused: the
-# command line must still name ptp4l or our shiwa), then wait for them.
-stop_pids() {
-    local pid cmdline
-    for pid in "${pids[@]}"; do
-        [[ -r /proc/$pid/cmdline ]] || continue
-        cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
-        if [[ $cmdline == /usr/sbin/ptp4l* || $cmdline == "$binary"* ]]; then
-            kill "$pid" 2>/dev/null || true
-        fi
-    done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    pids=()
-}
+source ci/ptp_bridge.sh
 cleanup() {
     stop_pids
     for ns in "$switch" "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
@@ -92,31 +79,18 @@ trap cleanup EXIT
 
 clock_before=$(python3 ci/clock_state.py)
 
-# The switch: a bridge; member M gets ethM (10.99.61.M/24), its peer swM is a bridge port.
-ip netns add "$switch"
-ip -n "$switch" link set lo up
-ip -n "$switch" link add br0 type bridge mcast_snooping 0
-ip netns exec "$switch" sh -ec 'for f in /proc/sys/net/bridge/bridge-nf-call-*; do
-    if [ -e "$f" ]; then echo 0 > "$f"; fi; done'
-ip -n "$switch" link set br0 promisc on up
-for ((m = 1; m <= members; m++)); do
+make_bridge "$switch" 10.99.61 "${namespaces[@]}"
+# Unicast clients (members 3..) drop PTP multicast, so their lines are their unicast stream.
+for ((m = 3; m <= members; m++)); do
     ns=${namespaces[m - 1]}
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-    ip -n "$switch" link add "sw$m" type veth peer name "eth$m" netns "$ns"
-    ip -n "$switch" link set "sw$m" master br0 up
-    ip -n "$ns" addr add "10.99.61.$m/24" dev "eth$m"
-    ip -n "$ns" link set "eth$m" up
-    if ((m >= 3)); then
-        ip netns exec "$ns" nft -f - <<'EOF'
+    ip netns exec "$ns" nft -f - <<'EOF'
 table ip unicast_only {
-    chain prerouting {
-        type filter hook prerouting priority raw; policy accept;
-        ip daddr 224.0.1.129 drop
-    }
+chain prerouting {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr 224.0.1.129 drop
+}
 }
 EOF
-    fi
 done
 
 cat >"$dir/shiwa.yml" <<EOF

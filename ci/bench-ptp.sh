@@ -47,20 +47,7 @@ dir=$(mktemp -d /tmp/shiwa-bench-ptp.XXXXXX)
 chmod 700 "$dir"
 pids=()
 
-# stop_pids: SIGTERM to each recorded ptp4l or shiwa (after checking that the PID is still
-# one of them: PIDs get reused), then wait for them.
-stop_pids() {
-    local pid
-    for pid in "${pids[@]}"; do
-        local cmdline=""
-        [[ -r /proc/$pid/cmdline ]] && cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
-        if [[ $cmdline == */usr/sbin/ptp4l* || $cmdline == "$binary "* ]]; then
-            kill "$pid" 2>/dev/null || true
-        fi
-    done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    pids=()
-}
+source ci/ptp_bridge.sh
 cleanup() {
     stop_pids
     for ns in "$switch" "${members[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
@@ -69,22 +56,7 @@ trap cleanup EXIT
 
 clock_before=$(python3 ci/clock_state.py)
 
-# The switch: a bridge; member M gets ethM (10.99.60.M/24), its peer swM is a bridge port.
-ip netns add "$switch"
-ip -n "$switch" link set lo up
-ip -n "$switch" link add br0 type bridge mcast_snooping 0
-ip netns exec "$switch" sh -ec 'for f in /proc/sys/net/bridge/bridge-nf-call-*; do
-    if [ -e "$f" ]; then echo 0 > "$f"; fi; done'
-ip -n "$switch" link set br0 promisc on up
-for m in 1 2 3 4 5; do
-    ns=${members[m - 1]}
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-    ip -n "$switch" link add "sw$m" type veth peer name "eth$m" netns "$ns"
-    ip -n "$switch" link set "sw$m" master br0 up
-    ip -n "$ns" addr add "10.99.60.$m/24" dev "eth$m"
-    ip -n "$ns" link set "eth$m" up
-done
+make_bridge "$switch" 10.99.60 "${members[@]}"
 
 # ptp4l_config FILE ROLE SYNC DELAY_REQ UDS DOMAIN: the same lines as tests/peers/ptp_lab.rs.
 ptp4l_config() {
