@@ -17,6 +17,7 @@ pub mod observe;
 pub mod phc_source;
 pub mod pki;
 pub mod ptp;
+pub mod render;
 pub mod secret;
 pub mod selection;
 pub mod servo;

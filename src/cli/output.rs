@@ -2,7 +2,6 @@
 
 use crate::config::Diagnostic;
 use crate::observe::LogBuffer;
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::io::IsTerminal;
@@ -59,19 +58,7 @@ pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// A table with shiwa's house style and the given header.
-pub fn table<I, S>(header: I) -> Table
-where
-    I: IntoIterator<Item = S>,
-    S: Into<comfy_table::Cell>,
-{
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header);
-    table
-}
+pub use crate::render::table;
 
 /// A spinner on stderr when stderr is a terminal; a hidden one (prints nothing) otherwise.
 pub fn spinner(message: impl Into<String>) -> ProgressBar {

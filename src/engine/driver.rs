@@ -3,11 +3,13 @@
 
 use super::core::{EngineAction, EngineCore};
 use super::sources::SourceTasks;
+use super::surfaces::Surfaces;
 use super::{EngineError, settings};
 use crate::clock::{Clock, InterferenceDetector, InterferenceEvent, SystemClock};
 use crate::config::{self, Config};
 use crate::observe::{
-    ControlCommand, ControlRequest, LogBuffer, ObserveState, SourceSelector, SyncSnapshot,
+    ControlCommand, ControlRequest, LogBuffer, ObserveState, SnapshotSource, SourceSelector,
+    SyncSnapshot,
 };
 use crate::source::{SourceCommand, SourceUpdate};
 use crate::systemd::notify::{Notifier, NotifyError, clock_status};
@@ -63,6 +65,9 @@ pub async fn run(
     let bound = crate::observe::bind_socket(&options.socket_path, 0o660, group)?;
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let observe_state = ObserveState::new(snapshot_rx, logs).with_control(control_tx);
+    let in_process = SnapshotSource::in_process(&observe_state);
+    let surfaces = Surfaces::start(&config, &in_process, &stop_rx).await?;
+    drop(in_process);
     let observe_task = tokio::spawn(crate::observe::serve(
         bound.listener,
         observe_state,
@@ -108,6 +113,7 @@ pub async fn run(
     daemon.publish()?;
     let _ = stop_tx.send(true);
     let _ = observe_task.await;
+    surfaces.join().await;
     drop(bound.file);
     Ok(())
 }

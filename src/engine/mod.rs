@@ -6,6 +6,7 @@
 //! - [`snapshot`]: the published [`crate::observe::SyncSnapshot`] and the NTP server's state.
 //! - [`settings`]: the clock (read-only in monitor mode) and the core, built from the config.
 //! - [`sources`]: the running source and NTP server tasks.
+//! - `surfaces`: the HTTP API and SSH shell when the config runs them inside the daemon.
 //! - [`driver`]: the `shiwa sync` daemon loop (signals, socket, systemd, reload).
 
 pub mod core;
@@ -15,6 +16,7 @@ pub mod plan;
 pub mod settings;
 pub mod snapshot;
 pub mod sources;
+mod surfaces;
 
 use crate::exit::{ExitStatus, HasExitStatus};
 

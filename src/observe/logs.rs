@@ -166,7 +166,7 @@ impl<S: Subscriber> Layer<S> for LogLayer {
     clippy::disallowed_methods,
     reason = "log records are stamped with wall-clock time as they happen (driver side)"
 )]
-fn system_now() -> Timestamp {
+pub(crate) fn system_now() -> Timestamp {
     match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(since) => Timestamp::from_nanos(i64::try_from(since.as_nanos()).unwrap_or(i64::MAX)),
         Err(before) => Timestamp::from_nanos(

@@ -94,6 +94,7 @@ pub mod rfc3339;
 pub mod server;
 pub mod snapshot;
 mod socket;
+pub mod source;
 
 pub use client::{DEFAULT_SOCKET, ObserveClient};
 pub use logs::{LogBuffer, LogLayer, LogLevel, LogRecord};
@@ -106,6 +107,7 @@ pub use snapshot::{
     SourceCounters, SourceSnapshot, SourceState, SyncSnapshot,
 };
 pub use socket::{BoundSocket, SocketFile, bind_socket, group_id};
+pub use source::{LinkState, SnapshotSource, SurfaceError};
 
 use crate::exit::{ExitStatus, HasExitStatus};
 use std::io;

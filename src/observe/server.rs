@@ -5,7 +5,7 @@
 //! line length, clients and idle time keep one client from starving the others.
 
 use super::logs::LogBuffer;
-use super::protocol::{ControlCommand, ControlRequest, Reply, Request};
+use super::protocol::{ControlCommand, ControlOutcome, ControlRequest, Reply, Request};
 use super::snapshot::SyncSnapshot;
 use std::future::Future;
 use std::sync::Arc;
@@ -235,6 +235,19 @@ async fn control(state: &ObserveState, command: ControlCommand, peer_uid: Option
         return Reply::error("this process does not accept control requests");
     };
     info!(?peer_uid, command = %command, "control request");
+    match ask_engine(sender, command, state.limits.control_timeout).await {
+        Ok(message) => Reply::done(message),
+        Err(refusal) => Reply::error(refusal),
+    }
+}
+
+/// Sends `command` to the engine and waits up to `wait` for its answer; a refusal, a stopped
+/// engine and a timeout all come back as one line for the operator.
+pub(crate) async fn ask_engine(
+    sender: &mpsc::Sender<ControlRequest>,
+    command: ControlCommand,
+    wait: Duration,
+) -> ControlOutcome {
     let (reply_sender, reply_receiver) = oneshot::channel();
     let request = ControlRequest {
         command,
@@ -247,14 +260,11 @@ async fn control(state: &ObserveState, command: ControlCommand, peer_uid: Option
             .map_err(|_| "the engine has stopped".to_string())?;
         reply_receiver
             .await
-            .map_err(|_| "the engine dropped the request without answering".to_string())
+            .map_err(|_| "the engine dropped the request without answering".to_string())?
     };
-    let wait = state.limits.control_timeout;
     match timeout(wait, exchange).await {
-        Ok(Ok(Ok(message))) => Reply::done(message),
-        Ok(Ok(Err(refusal))) => Reply::error(refusal),
-        Ok(Err(failure)) => Reply::error(failure),
-        Err(_) => Reply::error(format!(
+        Ok(outcome) => outcome,
+        Err(_) => Err(format!(
             "the engine did not answer within {}s",
             wait.as_secs_f64()
         )),
