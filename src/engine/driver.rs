@@ -42,6 +42,8 @@ struct Daemon {
     host: String,
     notifier: Notifier,
     notify_failed: bool,
+    /// The clock was opened writable (adjusted at start).
+    clock_writable: bool,
 }
 
 /// Runs `shiwa sync` until SIGTERM or SIGINT.
@@ -129,7 +131,8 @@ impl Daemon {
     ) -> Result<Self, EngineError> {
         let now = clock.now()?;
         let core = settings::build_core(&config, options.force_monitor, clock.frequency()?, now);
-        let tasks = SourceTasks::start(&config, core.sources(), updates_tx.clone())?;
+        let adjust_clock = config.timebeat.clock_sync.adjust_clock && !options.force_monitor;
+        let tasks = SourceTasks::start(&config, core.sources(), updates_tx.clone(), adjust_clock)?;
         let mut detector = InterferenceDetector::new(Default::default());
         detector.frequency_set(clock.frequency()?);
         let mut daemon = Daemon {
@@ -144,13 +147,18 @@ impl Daemon {
             host,
             notifier: Notifier::from_env(),
             notify_failed: false,
+            clock_writable: adjust_clock,
         };
         daemon.publish()?;
         Ok(daemon)
     }
 
+    /// Whether the clock is steered: the config asks for it and the clock opened at start is
+    /// writable (a reload cannot swap a read-only clock for a writable one).
     fn adjusts_clock(&self) -> bool {
-        self.config.timebeat.clock_sync.adjust_clock && !self.options.force_monitor
+        self.clock_writable
+            && self.config.timebeat.clock_sync.adjust_clock
+            && !self.options.force_monitor
     }
 
     fn now(&self) -> Result<Timestamp, EngineError> {
@@ -281,8 +289,13 @@ impl Daemon {
         self.tasks.stop_all().await;
         self.config = loaded.config;
         self.core = settings::build_core(&self.config, self.options.force_monitor, frequency, now);
-        self.tasks = SourceTasks::start(&self.config, self.core.sources(), self.updates_tx.clone())
-            .map_err(|err| err.to_string())?;
+        self.tasks = SourceTasks::start(
+            &self.config,
+            self.core.sources(),
+            self.updates_tx.clone(),
+            self.adjusts_clock(),
+        )
+        .map_err(|err| err.to_string())?;
         tracing::info!(file = %path.display(), "configuration reloaded");
         self.publish().map_err(|err| err.to_string())
     }

@@ -39,6 +39,7 @@ impl SourceTasks {
         config: &Config,
         sources: &[SourceRuntime],
         updates: mpsc::Sender<SourceUpdate>,
+        adjust_clock: bool,
     ) -> Result<Self, EngineError> {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (commands, _) = broadcast::channel(16);
@@ -63,12 +64,14 @@ impl SourceTasks {
         for source in sources.iter().filter(|s| !s.spec.config.disable) {
             let spec = &source.spec;
             if spec.protocol() == Protocol::Ptp {
+                let hardware_timestamping = config
+                    .timebeat
+                    .advanced
+                    .linux_specific
+                    .hardware_timestamping;
                 let settings = PtpSettings {
-                    hardware_timestamping: config
-                        .timebeat
-                        .advanced
-                        .linux_specific
-                        .hardware_timestamping,
+                    hardware_timestamping,
+                    steer_phc: hardware_timestamping && adjust_clock,
                     ..PtpSettings::from_config(&spec.name, &spec.config, seeds.next_u64())
                         .map_err(|err| EngineError::Plan(err.to_string()))?
                 };

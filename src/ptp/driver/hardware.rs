@@ -22,13 +22,15 @@ use std::sync::Mutex;
 /// PHC readings per conversion: enough for a min-delay pick, few enough to stay in µs.
 const READINGS_PER_CONVERSION: u8 = 5;
 
-/// Turns hardware timestamping on for `interface` and opens its PHC read-only; the error
-/// names the interface or the device.
-pub fn open_interface_phc(interface: &str) -> Result<PhcConverter<ReadOnly<PhcClock>>, String> {
+/// Turns hardware timestamping on for `interface` and opens its PHC read-only; returns the
+/// PHC's path and the converter. The error names the interface or the device.
+pub fn open_interface_phc(
+    interface: &str,
+) -> Result<(PathBuf, PhcConverter<ReadOnly<PhcClock>>), String> {
     let enabled = enable_hardware_timestamping(interface).map_err(|e| e.to_string())?;
     let device = PathBuf::from(format!("/dev/ptp{}", enabled.phc_index));
     let phc = PhcClock::open_read_only(&device).map_err(|e| format!("{interface}: {e}"))?;
-    PhcConverter::new(phc, device)
+    Ok((device.clone(), PhcConverter::new(phc, device)?))
 }
 
 /// Converts PHC timestamps to system-clock timestamps through fresh PHC readings.
@@ -63,6 +65,16 @@ impl<D: PhcDevice> PhcConverter<D> {
         let samples = estimator.read(&self.phc).map_err(|e| e.to_string())?;
         let offset = estimator.estimate(&samples).map_err(|e| e.to_string())?;
         Ok(offset.offset)
+    }
+
+    /// The PHC read.
+    pub fn device(&self) -> &D {
+        &self.phc
+    }
+
+    /// The PHC, to steer it (when it was opened writable).
+    pub fn device_mut(&mut self) -> &mut D {
+        &mut self.phc
     }
 
     /// `stamp`, taken on the PHC, on the system clock.

@@ -7,6 +7,7 @@
 )]
 
 pub mod hardware;
+pub mod phc_steering;
 pub mod settings;
 mod transport;
 
@@ -21,6 +22,7 @@ use crate::ntp::driver::realtime_now;
 use crate::source::{Leap, Measurement, SourceCommand, SourceId, SourceStatus, SourceUpdate};
 use crate::time::{Duration, Ppb};
 use hardware::{PhcConverter, PhcTimestamps, open_interface_phc};
+use phc_steering::PhcSteering;
 use std::collections::VecDeque;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -58,7 +60,10 @@ impl PtpTask {
     pub async fn run(mut self) {
         let hardware = if self.settings.hardware_timestamping {
             match open_interface_phc(&self.settings.interface) {
-                Ok(converter) => Some(converter),
+                Ok((device, converter)) => Some(HardwareClock {
+                    converter,
+                    steering: self.open_steering(&device),
+                }),
                 Err(problem) => return self.fail(problem).await,
             }
         } else {
@@ -95,11 +100,33 @@ impl PtpTask {
         }
     }
 
+    /// The interface's PHC opened writable for [`PhcSteering`], when the settings ask for it
+    /// (hardware timestamps on a clock shiwa adjusts). Failing to open it leaves the PHC
+    /// unsteered, said once: the system clock is still synchronised through it.
+    fn open_steering(&self, device: &std::path::Path) -> Option<PhcSteering<PhcClock>> {
+        if !self.settings.steer_phc {
+            return None;
+        }
+        let opened = PhcClock::open(device)
+            .map_err(|err| err.to_string())
+            .and_then(|phc| PhcSteering::new(phc, device));
+        match opened {
+            Ok(steering) => {
+                tracing::info!(port = %self.name, device = %device.display(), "steering the interface's PHC");
+                Some(steering)
+            }
+            Err(err) => {
+                tracing::error!(port = %self.name, "the PHC is not steered: {err}");
+                None
+            }
+        }
+    }
+
     /// Runs the port over `transport`, its timestamps moved off the PHC when `hardware`.
     async fn start<T: PtpTransport>(
         &mut self,
         transport: T,
-        hardware: Option<PhcConverter<ReadOnly<PhcClock>>>,
+        hardware: Option<HardwareClock>,
         config: Result<PortConfig<T::Addr>, PtpSettingsError>,
     ) {
         let config = match config {
@@ -108,14 +135,17 @@ impl PtpTask {
         };
         let port = Port::new(config, realtime_now());
         match hardware {
-            Some(converter) => {
+            Some(HardwareClock {
+                converter,
+                steering,
+            }) => {
                 let transport = PhcTimestamps {
                     inner: transport,
                     converter,
                 };
-                self.serve(transport, port).await
+                self.serve(transport, port, steering).await
             }
-            None => self.serve(transport, port).await,
+            None => self.serve(transport, port, None).await,
         }
     }
 
@@ -129,14 +159,22 @@ impl PtpTask {
         let _ = self.shutdown.wait_for(|stop| *stop).await;
     }
 
-    async fn serve<T: PtpTransport>(&mut self, transport: T, mut port: Port<T::Addr>) {
+    async fn serve<T: PtpTransport>(
+        &mut self,
+        transport: T,
+        mut port: Port<T::Addr>,
+        steering: Option<PhcSteering<PhcClock>>,
+    ) {
         port.set_local_clock(self.clock.borrow().synchronized);
         let mut buffer = [0u8; 1500];
-        let mut jitter = JitterEstimate::default();
+        let mut samples = SampleState {
+            jitter: JitterEstimate::default(),
+            steering,
+        };
         let mut last_status = SourceStatus::default();
         let mut actions = port.on_timer(realtime_now());
         loop {
-            self.execute(&transport, &mut port, actions, &mut jitter)
+            self.execute(&transport, &mut port, actions, &mut samples)
                 .await;
             let wait = (port.next_deadline() - realtime_now()).max(Duration::ZERO);
             actions = tokio::select! {
@@ -177,7 +215,7 @@ impl PtpTask {
         transport: &T,
         port: &mut Port<T::Addr>,
         actions: Vec<PortAction<T::Addr>>,
-        jitter: &mut JitterEstimate,
+        samples: &mut SampleState,
     ) {
         let mut queue: VecDeque<_> = actions.into();
         while let Some(action) = queue.pop_front() {
@@ -202,20 +240,21 @@ impl PtpTask {
                     Ok(None) => {}
                     Err(err) => tracing::warn!(port = %self.name, "{err}"),
                 },
-                PortAction::Sample(sample) => self.on_sample(sample, port.state(), jitter).await,
+                PortAction::Sample(sample) => self.on_sample(sample, port.state(), samples).await,
                 PortAction::StateChanged { from, to, reason } => {
                     tracing::info!(port = %self.name, "port 1: {from} to {to} on {reason:?}");
+                    if from == PortState::Slave {
+                        samples.hold_phc(&self.name);
+                    }
                 }
             }
         }
     }
 
-    async fn on_sample(
-        &mut self,
-        sample: PtpSample,
-        state: PortState,
-        jitter: &mut JitterEstimate,
-    ) {
+    async fn on_sample(&mut self, sample: PtpSample, state: PortState, samples: &mut SampleState) {
+        if state == PortState::Slave {
+            samples.steer_phc(&self.name, &sample);
+        }
         let servo_state = if state == PortState::Slave { 2 } else { 0 };
         tracing::debug!(
             port = %self.name,
@@ -229,7 +268,7 @@ impl PtpTask {
             offset: sample.offset,
             delay: sample.mean_path_delay + sample.mean_path_delay,
             dispersion: SOFTWARE_TIMESTAMP_DISPERSION,
-            jitter: jitter.update(sample.offset),
+            jitter: samples.jitter.update(sample.offset),
             root_delay: Duration::ZERO,
             root_dispersion: Duration::ZERO,
             stratum: 1,
@@ -245,6 +284,53 @@ impl PtpTask {
     async fn send_status(&mut self, status: SourceStatus) {
         if let Some(id) = self.id {
             let _ = self.updates.send(SourceUpdate::Status { id, status }).await;
+        }
+    }
+}
+
+/// The interface's PHC when timestamping in hardware: the converter the transport uses, and
+/// the writable PHC steered while the port is a slave (when the clock is adjusted).
+struct HardwareClock {
+    converter: PhcConverter<ReadOnly<PhcClock>>,
+    steering: Option<PhcSteering<PhcClock>>,
+}
+
+/// What the port's samples feed besides the engine.
+struct SampleState {
+    jitter: JitterEstimate,
+    steering: Option<PhcSteering<PhcClock>>,
+}
+
+impl SampleState {
+    /// Steers the PHC from a slave's sample; a PHC that refuses is left alone from then on,
+    /// said once (the system clock is still synchronised from the same timestamps).
+    fn steer_phc(&mut self, port: &str, sample: &PtpSample) {
+        let Some(steering) = self.steering.as_mut() else {
+            return;
+        };
+        match steering.on_sample(sample.offset, sample.t2) {
+            Ok(steered) => tracing::debug!(
+                port,
+                device = %steering.device().display(),
+                "phc offset {} {:?} freq {:+.0}",
+                steered.phc_minus_master.as_nanos(),
+                steered.state,
+                steering.servo().servo().frequency().0,
+            ),
+            Err(err) => {
+                tracing::error!(port, "stopped steering the PHC: {err}");
+                self.steering = None;
+            }
+        }
+    }
+
+    /// The port stopped following its master: the PHC keeps its frequency.
+    fn hold_phc(&mut self, port: &str) {
+        if let Some(steering) = self.steering.as_mut()
+            && let Err(err) = steering.hold()
+        {
+            tracing::error!(port, "stopped steering the PHC: {err}");
+            self.steering = None;
         }
     }
 }

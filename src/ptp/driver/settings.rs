@@ -56,6 +56,9 @@ pub struct PtpSettings {
     /// `timebeat.advanced.linux_specific.hardware_timestamping`: timestamp in the NIC and
     /// convert through its PHC (an interface without it is an error naming it).
     pub hardware_timestamping: bool,
+    /// With hardware timestamps, also steer the interface's PHC while the port is a slave
+    /// (as ptp4l does); set only when shiwa adjusts the clock.
+    pub steer_phc: bool,
     /// The entry as written.
     pub entry: SourceConfig,
     /// Seed for the port's timer jitter (and its clock identity when the interface has no
@@ -87,6 +90,7 @@ impl PtpSettings {
             transport,
             timestamping: Timestamping::Software,
             hardware_timestamping: false,
+            steer_phc: false,
             entry: entry.clone(),
             seed,
         })
