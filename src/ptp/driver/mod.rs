@@ -170,6 +170,7 @@ impl PtpTask {
         let mut samples = SampleState {
             jitter: JitterEstimate::default(),
             steering,
+            intervals: SyncIntervalEstimate::default(),
         };
         let mut last_status = SourceStatus::default();
         let mut actions = port.on_timer(realtime_now());
@@ -201,7 +202,7 @@ impl PtpTask {
                 }
                 _ = self.shutdown.changed() => return,
             };
-            let status = source_status(&port, &self.settings.interface);
+            let status = source_status(&port, &self.settings.interface, samples.sync_interval());
             if status != last_status {
                 last_status = status.clone();
                 self.send_status(status).await;
@@ -245,6 +246,7 @@ impl PtpTask {
                     tracing::info!(port = %self.name, "port 1: {from} to {to} on {reason:?}");
                     if from == PortState::Slave {
                         samples.hold_phc(&self.name);
+                        samples.intervals = SyncIntervalEstimate::default();
                     }
                 }
             }
@@ -252,6 +254,7 @@ impl PtpTask {
     }
 
     async fn on_sample(&mut self, sample: PtpSample, state: PortState, samples: &mut SampleState) {
+        samples.intervals.on_sample(sample.t2);
         if state == PortState::Slave {
             samples.steer_phc(&self.name, &sample);
         }
@@ -299,9 +302,15 @@ struct HardwareClock {
 struct SampleState {
     jitter: JitterEstimate,
     steering: Option<PhcSteering<PhcClock>>,
+    intervals: SyncIntervalEstimate,
 }
 
 impl SampleState {
+    /// The master's sync interval as this port sees it, once two samples arrived.
+    fn sync_interval(&self) -> Option<Duration> {
+        self.intervals.interval()
+    }
+
     /// Steers the PHC from a slave's sample; a PHC that refuses is left alone from then on,
     /// said once (the system clock is still synchronised from the same timestamps).
     fn steer_phc(&mut self, port: &str, sample: &PtpSample) {
@@ -335,6 +344,38 @@ impl SampleState {
     }
 }
 
+/// The interval between a master's Syncs, as a power of two seconds (the master decides it,
+/// not this port's config), from the time between successive samples.
+#[derive(Debug, Default)]
+struct SyncIntervalEstimate {
+    last: Option<crate::time::Timestamp>,
+    log_seconds: Option<i8>,
+}
+
+impl SyncIntervalEstimate {
+    /// Sync intervals from 2⁻⁷ s to 2⁴ s, as 1588 allows.
+    const LOG_RANGE: (i8, i8) = (-7, 4);
+
+    fn on_sample(&mut self, received: crate::time::Timestamp) {
+        if let Some(last) = self.last.replace(received) {
+            let seconds = received.since(last).as_secs_f64();
+            if seconds > 0.0 {
+                let (low, high) = Self::LOG_RANGE;
+                let log = seconds
+                    .log2()
+                    .round()
+                    .clamp(f64::from(low), f64::from(high));
+                self.log_seconds = Some(log as i8);
+            }
+        }
+    }
+
+    fn interval(&self) -> Option<Duration> {
+        self.log_seconds
+            .map(|log| Duration::from_nanos((1_000_000_000_f64 * 2f64.powi(i32::from(log))) as i64))
+    }
+}
+
 /// The error bound of one software-timestamped PTP measurement.
 const SOFTWARE_TIMESTAMP_DISPERSION: Duration = Duration::from_nanos(1_000);
 
@@ -357,16 +398,26 @@ impl JitterEstimate {
 }
 
 /// The engine's view of a port: reachable while it follows a master.
-fn source_status<A>(port: &Port<A>, interface: &str) -> SourceStatus
+fn source_status<A>(
+    port: &Port<A>,
+    interface: &str,
+    sync_interval: Option<Duration>,
+) -> SourceStatus
 where
     A: Copy + Eq + std::hash::Hash + std::fmt::Debug,
 {
-    status_of(&port.status(), interface)
+    status_of(&port.status(), interface, sync_interval)
 }
 
 /// [`source_status`] from the port's status: while it follows a master, reachable, with the
-/// grandmaster's identity as refid and the master port followed as parent.
-fn status_of(status: &PortStatus, interface: &str) -> SourceStatus {
+/// grandmaster's identity as refid and the master port followed as parent, and the interval
+/// between its samples as the poll interval — so a master that keeps announcing but stops
+/// sending Syncs leaves a stale measurement after 8 intervals, and the engine fails over.
+fn status_of(
+    status: &PortStatus,
+    interface: &str,
+    sync_interval: Option<Duration>,
+) -> SourceStatus {
     let following = matches!(status.state, PortState::Slave | PortState::Uncalibrated);
     SourceStatus {
         reachable: following,
@@ -374,7 +425,7 @@ fn status_of(status: &PortStatus, interface: &str) -> SourceStatus {
         stratum: following.then_some(1),
         refid: following.then(|| status.parent.grandmaster_identity.to_string()),
         parent: following.then(|| status.parent.parent_port_identity.to_string()),
-        poll: None,
+        poll: sync_interval.filter(|_| following),
         address: Some(interface.to_string()),
         problem: None,
         denied: false,
@@ -385,9 +436,10 @@ fn status_of(status: &PortStatus, interface: &str) -> SourceStatus {
 
 #[cfg(test)]
 mod tests {
-    use super::{PortState, status_of};
+    use super::{PortState, SyncIntervalEstimate, status_of};
     use crate::ptp::port::PortStatus;
     use crate::ptp::{ClockIdentity, ParentDataSet, PortIdentity};
+    use crate::time::{Duration, Timestamp};
 
     fn status(state: PortState) -> PortStatus {
         let local = PortIdentity::new(ClockIdentity([2, 0, 0, 0xff, 0xfe, 0, 0, 3]), 1);
@@ -415,8 +467,9 @@ mod tests {
     #[test]
     fn a_following_port_names_its_grandmaster_and_the_master_port_it_follows() {
         for state in [PortState::Uncalibrated, PortState::Slave] {
-            let source = status_of(&status(state), "eth0");
+            let source = status_of(&status(state), "eth0", Some(Duration::from_secs(1)));
             assert!(source.reachable, "{state}");
+            assert_eq!(source.poll, Some(Duration::from_secs(1)));
             assert_eq!(source.refid.as_deref(), Some("020000.fffe.000009"));
             assert_eq!(source.parent.as_deref(), Some("020000.fffe.000001-1"));
             assert_eq!(source.address.as_deref(), Some("eth0"));
@@ -426,9 +479,28 @@ mod tests {
     #[test]
     fn a_port_that_follows_nobody_is_unreachable_and_names_no_master() {
         for state in [PortState::Listening, PortState::Master, PortState::Passive] {
-            let source = status_of(&status(state), "eth0");
+            let source = status_of(&status(state), "eth0", Some(Duration::from_secs(1)));
             assert!(!source.reachable, "{state}");
+            assert_eq!(source.poll, None, "{state}");
             assert_eq!((source.refid, source.parent), (None, None), "{state}");
         }
+    }
+
+    #[test]
+    fn the_sync_interval_is_the_nearest_power_of_two_between_samples() {
+        let mut estimate = SyncIntervalEstimate::default();
+        let start = Timestamp::from_secs_nanos(1_700_000_000, 0);
+        estimate.on_sample(start);
+        assert_eq!(estimate.interval(), None, "one sample tells nothing");
+        estimate.on_sample(start + Duration::from_millis(126));
+        assert_eq!(estimate.interval(), Some(Duration::from_millis(125)));
+        estimate.on_sample(start + Duration::from_millis(126) + Duration::from_millis(1_030));
+        assert_eq!(estimate.interval(), Some(Duration::from_secs(1)));
+        estimate.on_sample(start + Duration::from_secs(3_600));
+        assert_eq!(
+            estimate.interval(),
+            Some(Duration::from_secs(16)),
+            "clamped to 2^4 s"
+        );
     }
 }
