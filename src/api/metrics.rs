@@ -278,7 +278,7 @@ fn render_events(page: &mut Page, snapshot: &SyncSnapshot) {
         "When the newest recent engine event of this severity happened (Unix time).",
     );
     for (severity, time) in found {
-        page.sample(name, &[("severity", severity)], unix_seconds(time));
+        page.sample(name, &[("event_severity", severity)], unix_seconds(time));
     }
 }
 

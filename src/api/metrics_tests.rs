@@ -96,11 +96,11 @@ fn sources_carry_bounded_labels_and_absent_values_are_left_out() {
     assert_eq!(
         value(
             &page,
-            "shiwa_last_event_timestamp_seconds{severity=\"warning\"}"
+            "shiwa_last_event_timestamp_seconds{event_severity=\"warning\"}"
         ),
         1_763_827_867.123_456_7 - 7_400.0
     );
-    assert!(!page.contains("severity=\"error\""), "{page}");
+    assert!(!page.contains("event_severity=\"error\""), "{page}");
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn label_values_and_help_are_escaped() {
         page.contains(r#"source_name="ntp \"quoted\" back\\slash\nnewline""#),
         "{page}"
     );
-    assert!(page.contains("severity=\"error\""), "{page}");
+    assert!(page.contains("event_severity=\"error\""), "{page}");
     assert_eq!(escape_help("a\\b\nc"), "a\\\\b\\nc");
     assert_eq!(format_value(f64::NAN), "NaN");
     assert_eq!(format_value(f64::INFINITY), "+Inf");
