@@ -67,6 +67,7 @@ pub fn render(link: &LinkState, process: Option<&ProcessStats>) -> String {
     page.text
 }
 
+/// The clock's state and the source counts.
 fn render_clock(page: &mut Page, snapshot: &SyncSnapshot) {
     let clock = &snapshot.clock;
     page.family(
@@ -103,6 +104,12 @@ fn render_clock(page: &mut Page, snapshot: &SyncSnapshot) {
         "Whether the clock is synchronised to a source (1) or not (0).",
         f64::from(u8::from(clock.synchronized)),
     );
+    render_servo(page, snapshot);
+}
+
+/// The servo's figures: state code, offset, frequency, delay, distance, steps, snapshot time.
+fn render_servo(page: &mut Page, snapshot: &SyncSnapshot) {
+    let clock = &snapshot.clock;
     let code = CLOCK_STATES.iter().position(|s| *s == clock.state);
     page.gauge(
         "shiwa_servo_state",

@@ -80,6 +80,14 @@ fn the_api_inside_sync_answers_curl_on_every_endpoint() {
         metrics.body
     );
 
+    assert_errors_are_json(&base);
+    // The server is still there after all that.
+    assert_eq!(curl(&format!("{base}/api/v1/health"), &[]).code, 200);
+    client.assert_running();
+}
+
+/// 404, 405, 400, 413 as JSON from the API; 431 from the HTTP layer.
+fn assert_errors_are_json(base: &str) {
     for (path, extra, code) in [
         ("/api/v1/nothing", &[][..], 404),
         ("/api/v1/status", &["-X", "DELETE"][..], 405),
@@ -96,9 +104,6 @@ fn the_api_inside_sync_answers_curl_on_every_endpoint() {
     let huge_header = format!("X-Filler: {}", "y".repeat(20_000));
     let header_too_large = curl(&format!("{base}/api/v1/health"), &["-H", &huge_header]);
     assert_eq!(header_too_large.code, 431, "{header_too_large:?}");
-    // The server is still there after all that.
-    assert_eq!(curl(&format!("{base}/api/v1/health"), &[]).code, 200);
-    client.assert_running();
 }
 
 #[test]
