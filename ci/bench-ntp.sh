@@ -2,7 +2,11 @@
 # NTP measurement quality, side by side: shiwa (monitor mode) and chronyd (-x) as clients of
 # the same chronyd server over veth, in one run, in network namespaces this script creates.
 #
-#   sudo bash ci/bench-ntp.sh [--minutes N] [--out FILE] [--binary PATH]
+#   sudo bash ci/bench-ntp.sh [--minutes N] [--out FILE] [--binary PATH] [--scrape-metrics]
+#
+# --scrape-metrics turns on the HTTP API inside both shiwa clients (`timebeat.http.enable`,
+# 127.0.0.1:18088 and :18089 in the client namespace) and scrapes /metrics from each once a
+# second with curl during the run, to compare the offset SD with a run without it.
 #
 # Four clients run at once against 10.99.1.1: shiwa basic (1 s poll), shiwa interleaved
 # (0.25 s), chronyd basic (minpoll 0) and chronyd xleave (minpoll -2). All namespaces share one
@@ -17,16 +21,18 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 minutes=10
 out=""
 binary=target/release/shiwa
+scrape=false
 while (($#)); do
     case $1 in
         --minutes) minutes=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --binary) binary=$2; shift 2 ;;
-        *) echo "usage: $0 [--minutes N] [--out FILE] [--binary PATH]" >&2; exit 2 ;;
+        --scrape-metrics) scrape=true; shift ;;
+        *) echo "usage: $0 [--minutes N] [--out FILE] [--binary PATH] [--scrape-metrics]" >&2; exit 2 ;;
     esac
 done
 ((EUID == 0)) || { echo "bench-ntp.sh: needs root (network namespaces)" >&2; exit 77; }
-for tool in ip chronyd chronyc setpriv python3; do
+for tool in ip chronyd chronyc setpriv python3 $($scrape && echo curl); do
     command -v "$tool" >/dev/null || { echo "bench-ntp.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
 done
 [[ -x $binary ]] || cargo build --release --locked
@@ -92,9 +98,14 @@ for name in basic xleave; do
 done
 
 # shiwa: two monitor-mode instances, basic 1 s and interleaved 0.25 s.
-shiwa_conf() { # name, pollinterval, interleaved
+shiwa_conf() { # name, pollinterval, interleaved, http port
+    local http=""
+    if $scrape; then
+        http="  http: {enable: true, bind_host: 127.0.0.1, bind_port: $4}"
+    fi
     cat >"$dir/shiwa-$1.yml" <<EOF
 timebeat:
+$http
   clock_sync:
     adjust_clock: false
     primary_clocks:
@@ -104,8 +115,8 @@ timebeat:
         interleaved: $3
 EOF
 }
-shiwa_conf basic 1s false
-shiwa_conf xleave 250ms true
+shiwa_conf basic 1s false 18088
+shiwa_conf xleave 250ms true 18089
 shiwa_pids=()
 for name in basic xleave; do
     SHIWA_LOG="info,shiwa::ntp=debug" start_in_ns "$client_ns" "$dir/shiwa-$name.log" \
@@ -131,6 +142,17 @@ for name in basic xleave; do
     pids+=($!)
 done
 
+# --scrape-metrics: what a Prometheus scraping each client every second would cost them.
+if $scrape; then
+    for port in 18088 18089; do
+        (while sleep 1; do
+            ip netns exec "$client_ns" curl -s -o /dev/null -w '%{http_code}\n' --max-time 1 \
+                "http://127.0.0.1:$port/metrics" || echo 000
+        done >"$dir/scrape-$port.txt") &
+        pids+=($!)
+    done
+fi
+
 seconds=$((minutes * 60))
 echo "bench-ntp.sh: running ${minutes} min (logs in $dir)" >&2
 sleep "$seconds"
@@ -151,6 +173,14 @@ for _ in $(seq 50); do
     status_times+=($((($(date +%s%N) - start) / 1000)))
 done
 printf '%s\n' "${status_times[@]}" >"$dir/status_us.txt"
+
+if $scrape; then
+    for port in 18088 18089; do
+        ok=$(grep -c '^200$' "$dir/scrape-$port.txt" || true)
+        total=$(wc -l <"$dir/scrape-$port.txt")
+        echo "bench-ntp.sh: /metrics on :$port answered 200 to $ok of $total scrapes" >&2
+    done
+fi
 
 clock_after=$(kernel_state)
 python3 ci/bench_ntp_report.py "$dir" "$seconds" "$clock_before" "$clock_after" | tee "${out:-/dev/stderr}"

@@ -23,6 +23,9 @@ PACKAGES=(
     "sntp          sntp"             # second reference NTP client
     "faketime      faketime"         # a chronyd serving a shifted time (falseticker)
     "linuxptp      ptp4l"            # real PTP peer
+    "curl          curl"             # HTTP API tests (plain, TLS --cacert, auth)
+    "prometheus    promtool"         # promtool check metrics / check rules / test rules
+    "wrk           wrk"              # ci/bench-api.sh
 )
 
 installed() {

@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
+            [CompletionResult]::new('serve-api', 'serve-api', [CompletionResultType]::ParameterValue, 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Probe an NTP server once (like ntpdig / ntpdate -q)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the configuration as a JSON envelope (for backups and provisioning)')
@@ -59,6 +60,21 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the whole snapshot as JSON (field names documented in the shiwa::observe docs)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;serve-api' {
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The observation socket of shiwa sync')
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address and port to listen on, e.g. 0.0.0.0:8088 or [::]:8088 [default: the config''s timebeat.http bind_host:bind_port, else 127.0.0.1:8088]')
+            [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'Serve HTTPS with this certificate (PEM, e.g. from `shiwa setup-pki --server-cn NAME`)')
+            [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'The certificate''s private key (PEM)')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Require `Authorization: Bearer TOKEN`, the token being the first line of FILE (replaces the config''s auth)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -253,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
         'shiwa;help' {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
+            [CompletionResult]::new('serve-api', 'serve-api', [CompletionResultType]::ParameterValue, 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Probe an NTP server once (like ntpdig / ntpdate -q)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the configuration as a JSON envelope (for backups and provisioning)')
@@ -266,6 +283,9 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;help;status' {
+            break
+        }
+        'shiwa;help;serve-api' {
             break
         }
         'shiwa;help;query' {

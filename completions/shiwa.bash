@@ -31,6 +31,9 @@ _shiwa() {
             shiwa,query)
                 cmd="shiwa__subcmd__query"
                 ;;
+            shiwa,serve-api)
+                cmd="shiwa__subcmd__serve__subcmd__api"
+                ;;
             shiwa,setup-pki)
                 cmd="shiwa__subcmd__setup__subcmd__pki"
                 ;;
@@ -88,6 +91,9 @@ _shiwa() {
             shiwa__subcmd__help,query)
                 cmd="shiwa__subcmd__help__subcmd__query"
                 ;;
+            shiwa__subcmd__help,serve-api)
+                cmd="shiwa__subcmd__help__subcmd__serve__subcmd__api"
+                ;;
             shiwa__subcmd__help,setup-pki)
                 cmd="shiwa__subcmd__help__subcmd__setup__subcmd__pki"
                 ;;
@@ -131,7 +137,7 @@ _shiwa() {
 
     case "${cmd}" in
         shiwa)
-            opts="-c -h -V --config --log-level --help --version sync status query config export import setup-pki systemd-install help"
+            opts="-c -h -V --config --log-level --help --version sync status serve-api query config export import setup-pki systemd-install help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -393,7 +399,7 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help)
-            opts="sync status query config export import setup-pki systemd-install help"
+            opts="sync status serve-api query config export import setup-pki systemd-install help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,6 +525,20 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help__subcmd__query)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__serve__subcmd__api)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -710,6 +730,52 @@ _shiwa() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__serve__subcmd__api)
+            opts="-c -h -V --socket --bind --tls-cert --tls-key --token-file --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

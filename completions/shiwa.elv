@@ -27,6 +27,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --version 'Print version'
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
+            cand serve-api 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)'
             cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
@@ -54,6 +55,20 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --json 'Print the whole snapshot as JSON (field names documented in the shiwa::observe docs)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;serve-api'= {
+            cand --socket 'The observation socket of shiwa sync'
+            cand --bind 'Address and port to listen on, e.g. 0.0.0.0:8088 or [::]:8088 [default: the config''s timebeat.http bind_host:bind_port, else 127.0.0.1:8088]'
+            cand --tls-cert 'Serve HTTPS with this certificate (PEM, e.g. from `shiwa setup-pki --server-cn NAME`)'
+            cand --tls-key 'The certificate''s private key (PEM)'
+            cand --token-file 'Require `Authorization: Bearer TOKEN`, the token being the first line of FILE (replaces the config''s auth)'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -227,6 +242,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help'= {
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
+            cand serve-api 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)'
             cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
@@ -238,6 +254,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;sync'= {
         }
         &'shiwa;help;status'= {
+        }
+        &'shiwa;help;serve-api'= {
         }
         &'shiwa;help;query'= {
         }

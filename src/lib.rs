@@ -4,6 +4,7 @@
 //! knows about argument parsing and terminal output; everything else is reusable library code.
 //! See `docs/ARCHITECTURE.md` for the map.
 
+pub mod api;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -3,6 +3,7 @@
 //! Tests that need root or a real peer (openssl, systemd-analyze, ...) fail under `CI=true`
 //! when they cannot run, and say so loudly otherwise; see `support::require`.
 
+mod api;
 mod cli;
 mod config;
 mod generated;

@@ -16,6 +16,8 @@ const SECRET_KEYS: &[&str] = &[
     "token",
     "private_key",
     "retrieval_password",
+    "bearer_token",
+    "password_hash",
 ];
 
 /// The configuration as JSON: the typed model plus the kept unimplemented keys.

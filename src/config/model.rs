@@ -4,6 +4,7 @@
 //! defaults, so a file only needs what differs. `config show` prints this model with defaults
 //! filled in and secrets redacted.
 
+use super::http::{HttpAuthConfig, HttpTlsConfig};
 use super::outputs::{MonitoringConfig, OutputConfig, SslConfig};
 use super::sources::SourceConfig;
 use super::values::{ConfigDuration, Port, StepLimit};
@@ -125,6 +126,12 @@ pub struct HttpConfig {
     pub bind_port: Port,
     /// Address to bind (default 127.0.0.1; Timebeat's sample uses 0.0.0.0).
     pub bind_host: String,
+    /// shiwa extension: serve HTTPS with this certificate and key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<HttpTlsConfig>,
+    /// shiwa extension: a bearer token or basic auth for everything but `/api/v1/health`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<HttpAuthConfig>,
 }
 
 impl Default for HttpConfig {
@@ -133,6 +140,8 @@ impl Default for HttpConfig {
             enable: false,
             bind_port: Port(8088),
             bind_host: "127.0.0.1".into(),
+            tls: None,
+            auth: None,
         }
     }
 }
@@ -203,6 +212,9 @@ impl Config {
     pub fn redacted(&self) -> Config {
         let mut copy = self.clone();
         redact_option(&mut copy.timebeat.cli.password);
+        if let Some(auth) = &mut copy.timebeat.http.auth {
+            auth.redact();
+        }
         copy.output.redact();
         copy.monitoring.redact();
         if let Some(hub) = &mut copy.hub {

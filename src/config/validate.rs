@@ -4,7 +4,7 @@
 //! line to fix.
 
 use super::diagnostic::{Diagnostic, Severity};
-use super::model::{Config, HubConfig};
+use super::model::{Config, HttpConfig, HubConfig};
 use super::outputs::{ElasticsearchConfig, SslConfig, VerificationMode};
 use super::sources::{Protocol, SourceConfig};
 use super::tree::{Node, NodeKind};
@@ -85,6 +85,7 @@ pub fn validate(
     ] {
         check_host(&mut checker, path, host);
     }
+    check_http(&mut checker, &config.timebeat.http);
     if let Some(es) = &config.output.elasticsearch {
         check_elasticsearch(&mut checker, "output.elasticsearch", es, true);
     }
@@ -168,6 +169,20 @@ fn check_host(checker: &mut Checker<'_>, path: &str, host: &str) {
             path,
             format!("`{host}` is not an address or host name (e.g. 0.0.0.0, 127.0.0.1, ::)"),
         );
+    }
+}
+
+fn check_http(checker: &mut Checker<'_>, http: &HttpConfig) {
+    if let Some(auth) = &http.auth {
+        for (key, message) in super::http::auth_problems(auth) {
+            checker.error(&format!("timebeat.http.auth.{key}"), message);
+        }
+        if http.tls.is_none() && http.bind_host != "127.0.0.1" && http.bind_host != "::1" {
+            checker.warn(
+                "timebeat.http.auth",
+                "credentials travel unencrypted over plain HTTP: add timebeat.http.tls",
+            );
+        }
     }
 }
 

@@ -38,6 +38,9 @@ pub enum EngineError {
     /// The config describes something that cannot run.
     #[error("{0}")]
     Plan(String),
+    /// The in-process HTTP API could not start (port taken, bad TLS files).
+    #[error(transparent)]
+    Api(#[from] crate::api::ApiStartError),
 }
 
 impl HasExitStatus for EngineError {
@@ -50,6 +53,7 @@ impl HasExitStatus for EngineError {
             }
             EngineError::Net(_) | EngineError::Signal(_) => ExitStatus::Failure,
             EngineError::Plan(_) => ExitStatus::Config,
+            EngineError::Api(err) => err.exit_status(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! the daemon's start with an error naming it, rather than failing later in the background.
 
 use super::EngineError;
+use crate::api::{ApiServer, ApiSettings};
 use crate::config::Config;
 use crate::observe::SnapshotSource;
 use tokio::sync::watch;
@@ -25,8 +26,12 @@ impl Surfaces {
         source: &SnapshotSource,
         stop: &watch::Receiver<bool>,
     ) -> Result<Self, EngineError> {
-        let tasks = JoinSet::new();
-        let _ = (config, source, stop);
+        let mut tasks = JoinSet::new();
+        if config.timebeat.http.enable {
+            let settings = ApiSettings::from_config(&config.timebeat.http);
+            let server = ApiServer::bind(&settings, source.clone()).await?;
+            tasks.spawn(server.run(stopped(stop.clone())));
+        }
         Ok(Surfaces { tasks })
     }
 
@@ -38,4 +43,9 @@ impl Surfaces {
             }
         }
     }
+}
+
+/// Resolves when `stop` turns true (or its sender is gone).
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }

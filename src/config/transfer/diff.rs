@@ -86,7 +86,14 @@ fn is_secret_path(path: &str) -> bool {
     let last = path.rsplit('.').next().unwrap_or(path);
     matches!(
         last,
-        "password" | "api_key" | "key_passphrase" | "passphrase" | "secret" | "token"
+        "password"
+            | "api_key"
+            | "key_passphrase"
+            | "passphrase"
+            | "secret"
+            | "token"
+            | "bearer_token"
+            | "password_hash"
     ) || (last == "key" && path.contains("ssl"))
 }
 
