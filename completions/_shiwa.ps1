@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
+            [CompletionResult]::new('cli-ssh', 'cli-ssh', [CompletionResultType]::ParameterValue, 'Run the SSH management shell (standalone, over the observation socket)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Probe an NTP server once (like ntpdig / ntpdate -q)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the configuration as a JSON envelope (for backups and provisioning)')
@@ -59,6 +60,21 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the whole snapshot as JSON (field names documented in the shiwa::observe docs)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;cli-ssh' {
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The observation socket of shiwa sync')
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on [default: timebeat.cli.bind_host:bind_port, 127.0.0.1:65129]')
+            [CompletionResult]::new('--host-key', '--host-key', [CompletionResultType]::ParameterName, 'Host key file (ed25519, created when missing) [default: timebeat.cli.server_key, else STATE_DIR/ssh_host_ed25519_key]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the host key is kept when neither --host-key nor timebeat.cli.server_key says')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--hash-password', '--hash-password', [CompletionResultType]::ParameterName, 'Read a password on stdin, print its argon2 hash for timebeat.cli.password_hash, and exit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -253,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
         'shiwa;help' {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
+            [CompletionResult]::new('cli-ssh', 'cli-ssh', [CompletionResultType]::ParameterValue, 'Run the SSH management shell (standalone, over the observation socket)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Probe an NTP server once (like ntpdig / ntpdate -q)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the configuration as a JSON envelope (for backups and provisioning)')
@@ -266,6 +283,9 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;help;status' {
+            break
+        }
+        'shiwa;help;cli-ssh' {
             break
         }
         'shiwa;help;query' {

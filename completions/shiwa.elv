@@ -27,6 +27,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --version 'Print version'
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
+            cand cli-ssh 'Run the SSH management shell (standalone, over the observation socket)'
             cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
@@ -54,6 +55,20 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --json 'Print the whole snapshot as JSON (field names documented in the shiwa::observe docs)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;cli-ssh'= {
+            cand --socket 'The observation socket of shiwa sync'
+            cand --bind 'Address to listen on [default: timebeat.cli.bind_host:bind_port, 127.0.0.1:65129]'
+            cand --host-key 'Host key file (ed25519, created when missing) [default: timebeat.cli.server_key, else STATE_DIR/ssh_host_ed25519_key]'
+            cand --state-dir 'Where the host key is kept when neither --host-key nor timebeat.cli.server_key says'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --hash-password 'Read a password on stdin, print its argon2 hash for timebeat.cli.password_hash, and exit'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -227,6 +242,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help'= {
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
+            cand cli-ssh 'Run the SSH management shell (standalone, over the observation socket)'
             cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
@@ -238,6 +254,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;sync'= {
         }
         &'shiwa;help;status'= {
+        }
+        &'shiwa;help;cli-ssh'= {
         }
         &'shiwa;help;query'= {
         }

@@ -9,6 +9,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod cli_ssh;
 mod config;
 mod export;
 mod generate;
@@ -85,6 +86,8 @@ pub enum Command {
     /// synchronised, 3 when it is not, 1 when shiwa sync cannot be reached (77 when the
     /// socket's permissions keep you out).
     Status(status::StatusArgs),
+    /// Run the SSH management shell (standalone, over the observation socket)
+    CliSsh(cli_ssh::CliSshArgs),
     /// Probe an NTP server once (like ntpdig / ntpdate -q)
     Query(query::QueryArgs),
     /// Check or show the configuration
@@ -136,6 +139,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Import(args) => import::run(args, global),
         Command::SetupPki(args) => setup_pki::run(args, global),
         Command::Status(args) => status::run(args),
+        Command::CliSsh(args) => cli_ssh::run(args, global),
         Command::SystemdInstall(args) => systemd_install::run(args, global),
         Command::Generate(args) => generate::run(args),
     }
@@ -160,6 +164,9 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::observe::ObserveError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::ssh::SshError>() {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::engine::EngineError>() {

@@ -38,6 +38,9 @@ pub enum EngineError {
     /// The config describes something that cannot run.
     #[error("{0}")]
     Plan(String),
+    /// The in-process SSH shell could not start (credentials, host key, port).
+    #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshError),
 }
 
 impl HasExitStatus for EngineError {
@@ -50,6 +53,7 @@ impl HasExitStatus for EngineError {
             }
             EngineError::Net(_) | EngineError::Signal(_) => ExitStatus::Failure,
             EngineError::Plan(_) => ExitStatus::Config,
+            EngineError::Ssh(err) => err.exit_status(),
         }
     }
 }

@@ -43,9 +43,6 @@ pub fn unbuilt_sections(config: &Config) -> Vec<&'static str> {
     if config.timebeat.http.enable {
         sections.push("timebeat.http (the HTTP API)");
     }
-    if config.timebeat.cli.enable {
-        sections.push("timebeat.cli (the SSH shell)");
-    }
     if config.output.elasticsearch.is_some() {
         sections.push("output.elasticsearch");
     }

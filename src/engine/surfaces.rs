@@ -25,8 +25,10 @@ impl Surfaces {
         source: &SnapshotSource,
         stop: &watch::Receiver<bool>,
     ) -> Result<Self, EngineError> {
-        let tasks = JoinSet::new();
-        let _ = (config, source, stop);
+        let mut tasks = JoinSet::new();
+        if config.timebeat.cli.enable {
+            start_ssh(config, source, stop, &mut tasks).await?;
+        }
         Ok(Surfaces { tasks })
     }
 
@@ -38,4 +40,31 @@ impl Surfaces {
             }
         }
     }
+}
+
+/// The SSH shell on `timebeat.cli.bind_host`/`bind_port`, host key from `cli.server_key` or
+/// the state directory.
+async fn start_ssh(
+    config: &Config,
+    source: &SnapshotSource,
+    stop: &watch::Receiver<bool>,
+    tasks: &mut JoinSet<()>,
+) -> Result<(), EngineError> {
+    let cli = &config.timebeat.cli;
+    let address = crate::ssh::server::config_address(cli)?;
+    let state_dir = std::path::Path::new(crate::ssh::DEFAULT_STATE_DIR);
+    let host_key = crate::ssh::host_key_path(cli.server_key.as_deref(), state_dir);
+    let settings = crate::ssh::SshSettings::from_config(cli, &host_key)?;
+    let listener = crate::ssh::bind(address).await?;
+    tracing::info!(%address, host_key = %host_key.display(), "SSH shell listening");
+    let mut stop = stop.clone();
+    tasks.spawn(crate::ssh::serve(
+        listener,
+        settings,
+        source.clone(),
+        async move {
+            let _ = stop.wait_for(|stop| *stop).await;
+        },
+    ));
+    Ok(())
 }
