@@ -23,6 +23,8 @@ PACKAGES=(
     "sntp          sntp"             # second reference NTP client
     "faketime      faketime"         # a chronyd serving a shifted time (falseticker)
     "linuxptp      ptp4l"            # real PTP peer
+    "openssh-client ssh"             # real SSH client against the shell (ssh, ssh-keygen, ssh-keyscan)
+    "sshpass       sshpass"          # password logins to the shell
 )
 
 installed() {
