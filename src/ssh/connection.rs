@@ -153,6 +153,18 @@ impl Handler for Connection {
         Ok(())
     }
 
+    /// No subsystems (sftp, ...): say so rather than leave the client waiting.
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        debug!(peer = %self.peer, subsystem = name, "refusing a subsystem request");
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
     async fn data(
         &mut self,
         _channel: ChannelId,
