@@ -13,7 +13,7 @@ fn cli(username: Option<&str>) -> CliConfig {
 #[test]
 fn a_hashed_password_is_checked_with_argon2() {
     let hash = hash_password("s3cret pass").expect("hash");
-    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(hash.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{hash}");
     let mut config = cli(Some("admin"));
     config.password_hash = Some(Secret::new(hash));
     let credentials = Credentials::from_config(&config).expect("credentials");
@@ -85,4 +85,37 @@ fn nothing_to_log_in_with_is_a_config_error_saying_what_to_set() {
     no_user.password = Some(Secret::new("x"));
     let err = Credentials::from_config(&no_user).expect_err("no user");
     assert!(err.to_string().contains("username is not set"), "{err}");
+}
+
+#[test]
+fn a_prepared_hash_agrees_with_argon2s_own_verification() {
+    let hash = hash_password("s3cret pass").expect("hash");
+    let mut prepared = PreparedHash::new(&hash).expect("prepared");
+    for _ in 0..2 {
+        assert!(prepared.matches("s3cret pass"));
+        assert!(!prepared.matches("s3cret pasS"));
+        assert!(!prepared.matches(""));
+    }
+    assert!(
+        PreparedHash::new("$argon2id$v=19$m=19456,t=2,p=1").is_none(),
+        "no salt or hash"
+    );
+    assert!(PreparedHash::new("plain").is_none());
+}
+
+#[tokio::test]
+async fn the_checker_thread_answers_for_hashes_and_plaintext() {
+    let mut config = cli(Some("admin"));
+    config.password_hash = Some(Secret::new(hash_password("pw").expect("hash")));
+    let checker =
+        PasswordChecker::start(Credentials::from_config(&config).expect("creds")).expect("thread");
+    assert!(checker.check("admin", "pw").await);
+    assert!(!checker.check("admin", "pW").await);
+    assert!(!checker.check("root", "pw").await);
+    let mut plain = cli(Some("admin"));
+    plain.password = Some(Secret::new("pw"));
+    let checker =
+        PasswordChecker::start(Credentials::from_config(&plain).expect("creds")).expect("thread");
+    assert!(checker.check("admin", "pw").await);
+    assert!(!checker.check("admin", "p").await);
 }

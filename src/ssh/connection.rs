@@ -45,16 +45,7 @@ impl Handler for Connection {
         if self.refused_while_blocked() {
             return Ok(Auth::reject());
         }
-        let (shared, user_owned, password) = (
-            Arc::clone(&self.shared),
-            user.to_string(),
-            password.to_string(),
-        );
-        let accepted = tokio::task::spawn_blocking(move || {
-            shared.credentials.check_password(&user_owned, &password)
-        })
-        .await
-        .unwrap_or(false);
+        let accepted = self.shared.passwords.check(user, password).await;
         self.shared
             .login_result(self.peer.ip(), user, "password", accepted);
         Ok(if accepted {

@@ -17,6 +17,7 @@ mod connection;
 pub mod editor;
 pub mod hostkey;
 pub mod limits;
+mod quickack;
 pub mod server;
 mod shell;
 

@@ -8,7 +8,7 @@
 )]
 
 use super::SshError;
-use super::auth::Credentials;
+use super::auth::{Credentials, PasswordChecker};
 use super::connection::Connection;
 use super::limits::{FailureLimiter, FailurePolicy, SessionId, SessionTable};
 use crate::config::CliConfig;
@@ -100,6 +100,7 @@ pub async fn bind(address: SocketAddr) -> Result<TcpListener, SshError> {
 #[derive(Debug)]
 pub(super) struct Shared {
     pub(super) credentials: Credentials,
+    pub(super) passwords: PasswordChecker,
     pub(super) source: SnapshotSource,
     pub(super) limits: SshLimits,
     book: Mutex<Bookkeeping>,
@@ -159,7 +160,15 @@ pub async fn serve(
 ) {
     let config = Arc::new(russh_config(&settings));
     let limits = settings.limits.clone();
+    let passwords = match PasswordChecker::start(settings.credentials.clone()) {
+        Ok(checker) => checker,
+        Err(err) => {
+            tracing::error!("the SSH shell cannot check passwords: {err}");
+            return;
+        }
+    };
     let shared = Arc::new(Shared {
+        passwords,
         credentials: settings.credentials,
         source,
         book: Mutex::new(Bookkeeping {
@@ -227,7 +236,6 @@ fn russh_config(settings: &SshSettings) -> Config {
         max_auth_attempts: 6,
         // The sweep enforces the idle timeout; this only catches a session the sweep missed.
         inactivity_timeout: Some(settings.limits.idle_timeout + Duration::from_secs(60)),
-        nodelay: true,
         ..Config::default()
     }
 }
@@ -256,7 +264,12 @@ async fn run_session(
     peer: SocketAddr,
     id: SessionId,
 ) {
+    // Small interactive packets: without this, Nagle and delayed ACKs add ~40 ms steps.
+    if let Err(err) = stream.set_nodelay(true) {
+        debug!(%peer, error = %err, "TCP_NODELAY not set");
+    }
     let handler = Connection::new(Arc::clone(&shared), id, peer);
+    let stream = super::quickack::QuickAckStream::new(stream);
     match russh::server::run_stream(config, stream, handler).await {
         Ok(session) => {
             shared.book().handles.insert(id, session.handle());

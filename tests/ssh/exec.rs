@@ -67,9 +67,17 @@ fn key_login_runs_commands_and_passes_their_exit_status_back() {
         .to_string();
     let disabled = lab.ssh_key(port, &format!("disable {name}"));
     assert_eq!(stdout(&disabled), format!("disabled {name}\n"));
-    let sources = lab.ssh_key(port, "sources --json");
-    let sources: serde_json::Value = serde_json::from_slice(&sources.stdout).expect("json");
-    assert_eq!(sources[0]["state"], "disabled");
+    // The standalone shell shows the snapshot it refreshes every 0.5 s.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let sources = lab.ssh_key(port, "sources --json");
+        let sources: serde_json::Value = serde_json::from_slice(&sources.stdout).expect("json");
+        if sources[0]["state"] == "disabled" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never shown disabled: {sources}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert_eq!(
         lab.ssh_key(port, &format!("enable {name}")).status.code(),
         Some(0)
