@@ -23,6 +23,8 @@ use tokio::signal::unix::{SignalKind, signal};
         password_hash (argon2, preferred; make one with --hash-password) or password \
         (plaintext, accepted with a warning), and authorised_keys. Without any, it refuses to \
         start (exit 78).\n\n\
+        SIGHUP re-reads the timebeat.cli credentials (a bad file is refused and the running \
+        ones kept); SIGTERM and SIGINT stop it.\n\n\
         Commands in a session: help, status, sources, clock, logs [N], config, enable, \
         disable, reload, version, exit. `ssh -p PORT admin@host status` runs one and passes \
         its exit status back (0 ok, 1 daemon unreachable or refused, 2 usage, 3 not \
@@ -77,6 +79,19 @@ pub fn run(args: CliSshArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> 
         let listener = ssh::bind(address).await?;
         let mut terminate = signal(SignalKind::terminate()).context("installing SIGTERM")?;
         let mut interrupt = signal(SignalKind::interrupt()).context("installing SIGINT")?;
+        let mut hangup = signal(SignalKind::hangup()).context("installing SIGHUP")?;
+        let (reload_tx, reloads) = tokio::sync::watch::channel(settings.credentials.clone());
+        let config_path = path.clone();
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                match ssh::reload_credentials(&config_path) {
+                    Ok(credentials) => {
+                        reload_tx.send_replace(credentials);
+                    }
+                    Err(err) => tracing::error!("reload refused, keeping the credentials: {err}"),
+                }
+            }
+        });
         let source = SnapshotSource::socket(&args.socket);
         tracing::info!(
             %address,
@@ -84,7 +99,7 @@ pub fn run(args: CliSshArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> 
             host_key = %host_key.display(),
             "SSH shell listening"
         );
-        ssh::serve(listener, settings, source, async move {
+        ssh::serve_reloading(listener, settings, source, reloads, async move {
             tokio::select! {
                 _ = terminate.recv() => {}
                 _ = interrupt.recv() => {}

@@ -45,7 +45,7 @@ impl Handler for Connection {
         if self.refused_while_blocked() {
             return Ok(Auth::reject());
         }
-        let accepted = self.shared.passwords.check(user, password).await;
+        let accepted = self.shared.logins().passwords.check(user, password).await;
         self.shared
             .login_result(self.peer.ip(), user, "password", accepted);
         Ok(if accepted {
@@ -61,7 +61,11 @@ impl Handler for Connection {
         offer: russh::server::PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
         self.shared.touch(self.id);
-        let known = self.shared.credentials.accepts_key(user, offer.public_key);
+        let known = self
+            .shared
+            .logins()
+            .credentials
+            .accepts_key(user, offer.public_key);
         Ok(if known && !self.refused_while_blocked() {
             Auth::Accept
         } else {
@@ -79,7 +83,7 @@ impl Handler for Connection {
             return Ok(Auth::reject());
         }
         let public: &PublicKey = key.public_key;
-        let accepted = self.shared.credentials.accepts_key(user, public);
+        let accepted = self.shared.logins().credentials.accepts_key(user, public);
         self.shared
             .login_result(self.peer.ip(), user, "publickey", accepted);
         Ok(if accepted {

@@ -23,7 +23,7 @@ mod shell;
 
 pub use auth::{Credentials, hash_password};
 pub use hostkey::{DEFAULT_STATE_DIR, host_key_path};
-pub use server::{SshLimits, SshSettings, bind, serve};
+pub use server::{SshLimits, SshSettings, bind, reload_credentials, serve, serve_reloading};
 
 use crate::exit::{ExitStatus, HasExitStatus};
 use std::net::SocketAddr;
@@ -98,6 +98,9 @@ pub enum SshError {
         /// The configured host.
         host: String,
     },
+    /// The configuration could not be re-read.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     /// Hashing a password failed.
     #[error("cannot hash the password: {reason}")]
     HashPassword {
@@ -121,6 +124,7 @@ impl HasExitStatus for SshError {
             SshError::Write(err) => err.exit_status(),
             SshError::Bind { error, .. } => ExitStatus::for_io(error),
             SshError::HashPassword { .. } => ExitStatus::Failure,
+            SshError::Config(err) => err.exit_status(),
         }
     }
 }

@@ -81,6 +81,16 @@ impl SshSettings {
     }
 }
 
+/// Re-reads `timebeat.cli` from the config file at `path` for [`serve_reloading`]; a file
+/// that does not load, or has no credentials, is an error and the running ones stay.
+pub fn reload_credentials(path: &Path) -> Result<Credentials, SshError> {
+    let loaded = crate::config::load_file(path)?;
+    for warning in &loaded.warnings {
+        warn!("{warning}");
+    }
+    Credentials::from_config(&loaded.config.timebeat.cli)
+}
+
 /// The address `timebeat.cli.bind_host`/`bind_port` name.
 pub fn config_address(cli: &CliConfig) -> Result<SocketAddr, SshError> {
     let host: IpAddr = cli.bind_host.parse().map_err(|_| SshError::BadAddress {
@@ -96,11 +106,27 @@ pub async fn bind(address: SocketAddr) -> Result<TcpListener, SshError> {
         .map_err(|error| SshError::Bind { address, error })
 }
 
+/// Who may log in, and the thread that checks their passwords.
+#[derive(Debug)]
+pub(super) struct Logins {
+    pub(super) credentials: Credentials,
+    pub(super) passwords: PasswordChecker,
+}
+
+impl Logins {
+    fn start(credentials: Credentials) -> Result<Arc<Self>, SshError> {
+        let passwords = PasswordChecker::start(credentials.clone())?;
+        Ok(Arc::new(Logins {
+            credentials,
+            passwords,
+        }))
+    }
+}
+
 /// What the accept loop and every connection share.
 #[derive(Debug)]
 pub(super) struct Shared {
-    pub(super) credentials: Credentials,
-    pub(super) passwords: PasswordChecker,
+    logins: std::sync::RwLock<Arc<Logins>>,
     pub(super) source: SnapshotSource,
     pub(super) limits: SshLimits,
     book: Mutex<Bookkeeping>,
@@ -114,6 +140,15 @@ struct Bookkeeping {
 }
 
 impl Shared {
+    /// The credentials in force now (a connection keeps the ones it started with per check).
+    pub(super) fn logins(&self) -> Arc<Logins> {
+        let logins = self
+            .logins
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
+        Arc::clone(&logins)
+    }
+
     fn book(&self) -> MutexGuard<'_, Bookkeeping> {
         self.book
             .lock()
@@ -158,18 +193,30 @@ pub async fn serve(
     source: SnapshotSource,
     shutdown: impl Future<Output = ()>,
 ) {
-    let config = Arc::new(russh_config(&settings));
+    let (_keep, reloads) = tokio::sync::watch::channel(settings.credentials.clone());
+    serve_reloading(listener, settings, source, reloads, shutdown).await;
+}
+
+/// [`serve`], taking new credentials from `reloads` (`shiwa cli-ssh` on SIGHUP). Sessions
+/// already logged in stay; new logins use the new credentials.
+pub async fn serve_reloading(
+    listener: TcpListener,
+    mut settings: SshSettings,
+    source: SnapshotSource,
+    mut reloads: tokio::sync::watch::Receiver<Credentials>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut config = Arc::new(russh_config(&settings));
     let limits = settings.limits.clone();
-    let passwords = match PasswordChecker::start(settings.credentials.clone()) {
-        Ok(checker) => checker,
+    let logins = match Logins::start(settings.credentials.clone()) {
+        Ok(logins) => logins,
         Err(err) => {
             tracing::error!("the SSH shell cannot check passwords: {err}");
             return;
         }
     };
     let shared = Arc::new(Shared {
-        passwords,
-        credentials: settings.credentials,
+        logins: std::sync::RwLock::new(logins),
         source,
         book: Mutex::new(Bookkeeping {
             failures: FailureLimiter::new(limits.failures),
@@ -187,6 +234,17 @@ pub async fn serve(
             () = &mut shutdown => break,
             Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
             _ = sweep.tick() => disconnect_idle(&shared),
+            Ok(()) = reloads.changed() => {
+                settings.credentials = reloads.borrow_and_update().clone();
+                match Logins::start(settings.credentials.clone()) {
+                    Ok(logins) => {
+                        *shared.logins.write().unwrap_or_else(|p| p.into_inner()) = logins;
+                        config = Arc::new(russh_config(&settings));
+                        info!("SSH credentials reloaded");
+                    }
+                    Err(err) => warn!("keeping the SSH credentials: {err}"),
+                }
+            }
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     if let Some(id) = admit(&shared, peer) {

@@ -201,3 +201,68 @@ fn refusals_to_start_name_what_to_fix() {
         .code(78)
         .stderr(predicates::str::contains("timebeat.cli.password_hash"));
 }
+
+#[test]
+fn sighup_reloads_the_credentials_and_a_bad_file_keeps_the_old_ones() {
+    if !have_clients() {
+        return;
+    }
+    let lab = Lab::new("");
+    let port = free_tcp_port();
+    let cli = lab.cli_ssh(port);
+    assert_eq!(
+        ssh_password(port, PASSWORD, "version").status.code(),
+        Some(0)
+    );
+    let original = std::fs::read_to_string(&lab.config).expect("config");
+    let hup = || {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(cli.child.id()).expect("pid"));
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).expect("SIGHUP");
+    };
+
+    // A broken file is refused; the running credentials stay.
+    write_private(&lab.config, "timebeat:\n  cli: [nonsense\n");
+    hup();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !cli.logs().contains("reload refused") {
+        assert!(
+            Instant::now() < deadline,
+            "no refusal logged:\n{}",
+            cli.logs()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        ssh_password(port, PASSWORD, "version").status.code(),
+        Some(0)
+    );
+
+    // A new password hash takes over.
+    let new_hash = hash_password("a new password");
+    let start = original.find("password_hash: '").expect("hash line") + "password_hash: '".len();
+    let end = start + original[start..].find('\'').expect("quote");
+    write_private(
+        &lab.config,
+        &format!("{}{new_hash}{}", &original[..start], &original[end..]),
+    );
+    hup();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !cli.logs().contains("SSH credentials reloaded") {
+        assert!(
+            Instant::now() < deadline,
+            "no reload logged:\n{}",
+            cli.logs()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        ssh_password(port, "a new password", "version")
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        ssh_password(port, PASSWORD, "version").status.code(),
+        Some(255)
+    );
+}
