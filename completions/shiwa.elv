@@ -67,8 +67,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
             cand --hash-password 'Read a password on stdin, print its argon2 hash for timebeat.cli.password_hash, and exit'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

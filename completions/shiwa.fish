@@ -57,7 +57,7 @@ complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l state-dir -d 'Wh
 complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
 complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l hash-password -d 'Read a password on stdin, print its argon2 hash for timebeat.cli.password_hash, and exit'
-complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -s V -l version -d 'Print version'
 complete -c shiwa -n "__fish_shiwa_using_subcommand query" -s n -l count -d 'Number of requests' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand query" -l timeout -d 'Seconds to wait for each answer' -r

@@ -15,21 +15,6 @@ use tokio::signal::unix::{SignalKind, signal};
 
 /// Run the SSH management shell.
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Run the SSH management shell as its own unprivileged process. It reads shiwa \
-        sync's state through the observation socket, keeps running while the daemon restarts \
-        (a session says so on a line of its own) and reconnects by itself.\n\n\
-        Logins come from the timebeat.cli keys of the configuration: username with \
-        password_hash (argon2, preferred; make one with --hash-password) or password \
-        (plaintext, accepted with a warning), and authorised_keys. Without any, it refuses to \
-        start (exit 78).\n\n\
-        SIGHUP re-reads the timebeat.cli credentials (a bad file is refused and the running \
-        ones kept); SIGTERM and SIGINT stop it.\n\n\
-        Commands in a session: help, status, sources, clock, logs [N], config, enable, \
-        disable, reload, version, exit. `ssh -p PORT admin@host status` runs one and passes \
-        its exit status back (0 ok, 1 daemon unreachable or refused, 2 usage, 3 not \
-        synchronised, 127 unknown command)."
-)]
 pub struct CliSshArgs {
     /// The observation socket of shiwa sync
     #[arg(long, env = "SHIWA_SOCKET", value_name = "PATH", default_value = crate::observe::DEFAULT_SOCKET)]

@@ -87,6 +87,18 @@ pub enum Command {
     /// socket's permissions keep you out).
     Status(status::StatusArgs),
     /// Run the SSH management shell (standalone, over the observation socket)
+    ///
+    /// It reads shiwa sync's state through the observation socket, keeps running while the
+    /// daemon restarts (open sessions say so on a line of their own) and reconnects by itself.
+    /// Logins come from the config's timebeat.cli keys: username with password_hash (argon2,
+    /// preferred; make one with --hash-password) or password (plaintext, accepted with a
+    /// warning), and authorised_keys; without any it refuses to start (exit 78). SIGHUP
+    /// re-reads those keys; SIGTERM and SIGINT stop it.
+    ///
+    /// Session commands: help, status, sources, clock, logs [N], config, enable, disable,
+    /// reload, version, exit. `ssh -p PORT admin@host status` runs one and passes its exit
+    /// status back: 0 ok, 1 shiwa sync unreachable or refusing, 2 usage, 3 not synchronised,
+    /// 127 unknown command.
     CliSsh(cli_ssh::CliSshArgs),
     /// Probe an NTP server once (like ntpdig / ntpdate -q)
     Query(query::QueryArgs),
