@@ -26,6 +26,8 @@ PACKAGES=(
     "curl          curl"             # HTTP API tests (plain, TLS --cacert, auth)
     "prometheus    promtool"         # promtool check metrics / check rules / test rules
     "wrk           wrk"              # ci/bench-api.sh
+    "openssh-client ssh"             # real SSH client against the shell (ssh, ssh-keygen, ssh-keyscan)
+    "sshpass       sshpass"          # password logins to the shell
 )
 
 installed() {

@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
             [CompletionResult]::new('serve-api', 'serve-api', [CompletionResultType]::ParameterValue, 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)')
+            [CompletionResult]::new('cli-ssh', 'cli-ssh', [CompletionResultType]::ParameterValue, 'Run the SSH management shell (standalone, over the observation socket)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Probe an NTP server once (like ntpdig / ntpdate -q)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the configuration as a JSON envelope (for backups and provisioning)')
@@ -42,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
         }
         'shiwa;sync' {
             [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'Observation/control socket to create')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Directory for state kept across runs (the SSH shell''s host key, unless `cli.server_key` names one)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
@@ -75,6 +77,21 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;cli-ssh' {
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The observation socket of shiwa sync')
+            [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address to listen on [default: timebeat.cli.bind_host:bind_port, 127.0.0.1:65129]')
+            [CompletionResult]::new('--host-key', '--host-key', [CompletionResultType]::ParameterName, 'Host key file (ed25519, created when missing) [default: timebeat.cli.server_key, else STATE_DIR/ssh_host_ed25519_key]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the host key is kept when neither --host-key nor timebeat.cli.server_key says')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--hash-password', '--hash-password', [CompletionResultType]::ParameterName, 'Read a password on stdin, print its argon2 hash for timebeat.cli.password_hash, and exit')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -270,6 +287,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
             [CompletionResult]::new('serve-api', 'serve-api', [CompletionResultType]::ParameterValue, 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)')
+            [CompletionResult]::new('cli-ssh', 'cli-ssh', [CompletionResultType]::ParameterValue, 'Run the SSH management shell (standalone, over the observation socket)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Probe an NTP server once (like ntpdig / ntpdate -q)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the configuration as a JSON envelope (for backups and provisioning)')
@@ -286,6 +304,9 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;help;serve-api' {
+            break
+        }
+        'shiwa;help;cli-ssh' {
             break
         }
         'shiwa;help;query' {

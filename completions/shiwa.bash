@@ -16,6 +16,9 @@ _shiwa() {
             ",$1")
                 cmd="shiwa"
                 ;;
+            shiwa,cli-ssh)
+                cmd="shiwa__subcmd__cli__subcmd__ssh"
+                ;;
             shiwa,config)
                 cmd="shiwa__subcmd__config"
                 ;;
@@ -75,6 +78,9 @@ _shiwa() {
                 ;;
             shiwa__subcmd__export__subcmd__help,help)
                 cmd="shiwa__subcmd__export__subcmd__help__subcmd__help"
+                ;;
+            shiwa__subcmd__help,cli-ssh)
+                cmd="shiwa__subcmd__help__subcmd__cli__subcmd__ssh"
                 ;;
             shiwa__subcmd__help,config)
                 cmd="shiwa__subcmd__help__subcmd__config"
@@ -137,12 +143,54 @@ _shiwa() {
 
     case "${cmd}" in
         shiwa)
-            opts="-c -h -V --config --log-level --help --version sync status serve-api query config export import setup-pki systemd-install help"
+            opts="-c -h -V --config --log-level --help --version sync status serve-api cli-ssh query config export import setup-pki systemd-install help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__cli__subcmd__ssh)
+            opts="-c -h -V --socket --bind --host-key --state-dir --hash-password --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -399,8 +447,22 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help)
-            opts="sync status serve-api query config export import setup-pki systemd-install help"
+            opts="sync status serve-api cli-ssh query config export import setup-pki systemd-install help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__cli__subcmd__ssh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -899,13 +961,17 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__sync)
-            opts="-c -h -V --socket --monitor --config --log-level --help --version"
+            opts="-c -h -V --socket --monitor --state-dir --config --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
             cand serve-api 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)'
+            cand cli-ssh 'Run the SSH management shell (standalone, over the observation socket)'
             cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
@@ -38,6 +39,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         }
         &'shiwa;sync'= {
             cand --socket 'Observation/control socket to create'
+            cand --state-dir 'Directory for state kept across runs (the SSH shell''s host key, unless `cli.server_key` names one)'
             cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
@@ -69,6 +71,20 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;cli-ssh'= {
+            cand --socket 'The observation socket of shiwa sync'
+            cand --bind 'Address to listen on [default: timebeat.cli.bind_host:bind_port, 127.0.0.1:65129]'
+            cand --host-key 'Host key file (ed25519, created when missing) [default: timebeat.cli.server_key, else STATE_DIR/ssh_host_ed25519_key]'
+            cand --state-dir 'Where the host key is kept when neither --host-key nor timebeat.cli.server_key says'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --hash-password 'Read a password on stdin, print its argon2 hash for timebeat.cli.password_hash, and exit'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -243,6 +259,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
             cand serve-api 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)'
+            cand cli-ssh 'Run the SSH management shell (standalone, over the observation socket)'
             cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
@@ -256,6 +273,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;status'= {
         }
         &'shiwa;help;serve-api'= {
+        }
+        &'shiwa;help;cli-ssh'= {
         }
         &'shiwa;help;query'= {
         }

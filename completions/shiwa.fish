@@ -31,6 +31,7 @@ complete -c shiwa -n "__fish_shiwa_needs_command" -s V -l version -d 'Print vers
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "sync" -d 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "status" -d 'Show the clock\'s synchronisation state and its sources (exit 3 when not synchronised)'
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "serve-api" -d 'Serve the HTTP API and Prometheus metrics from shiwa sync\'s socket (unprivileged)'
+complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "cli-ssh" -d 'Run the SSH management shell (standalone, over the observation socket)'
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "query" -d 'Probe an NTP server once (like ntpdig / ntpdate -q)'
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "config" -d 'Check or show the configuration'
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "export" -d 'Export the configuration as a JSON envelope (for backups and provisioning)'
@@ -39,6 +40,7 @@ complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "setup-pki" -d 'Create a
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "systemd-install" -d 'Write hardened systemd units for shiwa\'s long-running subcommands'
 complete -c shiwa -n "__fish_shiwa_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand sync" -l socket -d 'Observation/control socket to create' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand sync" -l state-dir -d 'Directory for state kept across runs (the SSH shell\'s host key, unless `cli.server_key` names one)' -r -F
 complete -c shiwa -n "__fish_shiwa_using_subcommand sync" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
 complete -c shiwa -n "__fish_shiwa_using_subcommand sync" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand sync" -l monitor -d 'Never write the clock, whatever `adjust_clock` says (monitor mode)'
@@ -59,6 +61,15 @@ complete -c shiwa -n "__fish_shiwa_using_subcommand serve-api" -s c -l config -d
 complete -c shiwa -n "__fish_shiwa_using_subcommand serve-api" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand serve-api" -s h -l help -d 'Print help'
 complete -c shiwa -n "__fish_shiwa_using_subcommand serve-api" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l socket -d 'The observation socket of shiwa sync' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l bind -d 'Address to listen on [default: timebeat.cli.bind_host:bind_port, 127.0.0.1:65129]' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l host-key -d 'Host key file (ed25519, created when missing) [default: timebeat.cli.server_key, else STATE_DIR/ssh_host_ed25519_key]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l state-dir -d 'Where the host key is kept when neither --host-key nor timebeat.cli.server_key says' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -l hash-password -d 'Read a password on stdin, print its argon2 hash for timebeat.cli.password_hash, and exit'
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c shiwa -n "__fish_shiwa_using_subcommand cli-ssh" -s V -l version -d 'Print version'
 complete -c shiwa -n "__fish_shiwa_using_subcommand query" -s n -l count -d 'Number of requests' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand query" -l timeout -d 'Seconds to wait for each answer' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand query" -l interval -d 'Seconds between requests' -r
@@ -162,16 +173,17 @@ complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l uninstal
 complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l json -d 'Print the result as JSON'
 complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -s V -l version -d 'Print version'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "sync" -d 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "status" -d 'Show the clock\'s synchronisation state and its sources (exit 3 when not synchronised)'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "serve-api" -d 'Serve the HTTP API and Prometheus metrics from shiwa sync\'s socket (unprivileged)'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "query" -d 'Probe an NTP server once (like ntpdig / ntpdate -q)'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "config" -d 'Check or show the configuration'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "export" -d 'Export the configuration as a JSON envelope (for backups and provisioning)'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "import" -d 'Import a configuration (envelope, YAML or JSON), validating it before writing'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "setup-pki" -d 'Create a CA, client and server certificates (replaces the openssl recipe)'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "systemd-install" -d 'Write hardened systemd units for shiwa\'s long-running subcommands'
-complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api query config export import setup-pki systemd-install help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "sync" -d 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "status" -d 'Show the clock\'s synchronisation state and its sources (exit 3 when not synchronised)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "serve-api" -d 'Serve the HTTP API and Prometheus metrics from shiwa sync\'s socket (unprivileged)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "cli-ssh" -d 'Run the SSH management shell (standalone, over the observation socket)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "query" -d 'Probe an NTP server once (like ntpdig / ntpdate -q)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "config" -d 'Check or show the configuration'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "export" -d 'Export the configuration as a JSON envelope (for backups and provisioning)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "import" -d 'Import a configuration (envelope, YAML or JSON), validating it before writing'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "setup-pki" -d 'Create a CA, client and server certificates (replaces the openssl recipe)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "systemd-install" -d 'Write hardened systemd units for shiwa\'s long-running subcommands'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and not __fish_seen_subcommand_from sync status serve-api cli-ssh query config export import setup-pki systemd-install help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate a configuration file and list every problem (exit 78 when invalid)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective configuration (defaults filled in, secrets redacted)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "config" -d 'Write the configuration as a JSON envelope (`export config > config-backup.json`)'

@@ -24,6 +24,7 @@ pub mod selection;
 pub mod servo;
 pub mod sim;
 pub mod source;
+pub mod ssh;
 pub mod systemd;
 pub mod time;
 pub mod version;

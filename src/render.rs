@@ -3,7 +3,7 @@
 //!
 //! Pure: a snapshot in, text out (comfy-table, shiwa's house style).
 
-use crate::observe::{SourceSnapshot, SyncSnapshot};
+use crate::observe::{LogRecord, SourceSnapshot, SyncSnapshot};
 use crate::time::{Duration, Timestamp};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
@@ -126,6 +126,38 @@ pub fn sources_table(sources: &[SourceSnapshot], now: Timestamp) -> Table {
     table
 }
 
+/// Log records, one line each, oldest first, as the daemon's own log prints them:
+/// `2026-11-22T16:11:07.123456789Z  INFO shiwa::ntp::driver: message key=value`.
+pub fn logs(records: &[LogRecord]) -> String {
+    if records.is_empty() {
+        return "no log records\n".into();
+    }
+    let mut text = String::new();
+    for record in records {
+        let level = record.level.to_string().to_uppercase();
+        text.push_str(&format!(
+            "{} {level:>5} {}: {}",
+            record.time, record.target, record.message
+        ));
+        for (key, value) in &record.fields {
+            match value {
+                serde_json::Value::String(s) => text.push_str(&format!(" {key}={s}")),
+                other => text.push_str(&format!(" {key}={other}")),
+            }
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// A configuration document (as the daemon's `config` request returns it, already
+/// redacted) as YAML under a header line, the way `shiwa config show` prints it.
+pub fn config(document: &serde_json::Value) -> String {
+    let yaml = yaml_serde::to_string(document)
+        .unwrap_or_else(|err| format!("# cannot render as YAML ({err}); JSON:\n{document:#}\n"));
+    format!("# Running configuration of shiwa sync (secrets redacted)\n{yaml}")
+}
+
 fn group_name(group: crate::source::Group) -> &'static str {
     match group {
         crate::source::Group::Primary => "primary",
@@ -167,5 +199,32 @@ mod tests {
         assert_eq!(ago(now, before(7_500)), "2h05m ago");
         assert_eq!(ago(now, before(273_600)), "3d04h ago");
         assert_eq!(ago(now, now + Duration::from_secs(5)), "in 5s");
+    }
+
+    #[test]
+    fn logs_print_one_line_per_record_with_fields() {
+        let mut fields = serde_json::Map::new();
+        fields.insert("peer".into(), serde_json::json!("10.99.1.1"));
+        fields.insert("offset_ns".into(), serde_json::json!(-1234));
+        let record = LogRecord {
+            time: Timestamp::from_secs_nanos(0, 5),
+            level: crate::observe::LogLevel::Warn,
+            target: "shiwa::ntp".into(),
+            message: "late reply".into(),
+            fields,
+        };
+        assert_eq!(
+            logs(&[record]),
+            "1970-01-01T00:00:00.000000005Z  WARN shiwa::ntp: late reply offset_ns=-1234 peer=10.99.1.1\n"
+        );
+        assert_eq!(logs(&[]), "no log records\n");
+    }
+
+    #[test]
+    fn config_prints_yaml_under_a_header() {
+        let doc = serde_json::json!({"timebeat": {"cli": {"password": "<redacted>"}}});
+        let text = config(&doc);
+        assert!(text.starts_with("# Running configuration"), "{text}");
+        assert!(text.contains("password: <redacted>"), "{text}");
     }
 }

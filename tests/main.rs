@@ -10,6 +10,7 @@ mod generated;
 mod import;
 mod peers;
 mod pki;
+mod ssh;
 mod status;
 mod support;
 mod sync;

@@ -9,6 +9,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod cli_ssh;
 mod config;
 mod export;
 mod generate;
@@ -88,6 +89,20 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Serve the HTTP API and Prometheus metrics from shiwa sync's socket (unprivileged)
     ServeApi(serve_api::ServeApiArgs),
+    /// Run the SSH management shell (standalone, over the observation socket)
+    ///
+    /// It reads shiwa sync's state through the observation socket, keeps running while the
+    /// daemon restarts (open sessions say so on a line of their own) and reconnects by itself.
+    /// Logins come from the config's timebeat.cli keys: username with password_hash (argon2,
+    /// preferred; make one with --hash-password) or password (plaintext, accepted with a
+    /// warning), and authorised_keys; without any it refuses to start (exit 78). SIGHUP
+    /// re-reads those keys; SIGTERM and SIGINT stop it.
+    ///
+    /// Session commands: help, status, sources, clock, logs [N], config, enable, disable,
+    /// reload, version, exit. `ssh -p PORT admin@host status` runs one and passes its exit
+    /// status back: 0 ok, 1 shiwa sync unreachable or refusing, 2 usage, 3 not synchronised,
+    /// 127 unknown command.
+    CliSsh(cli_ssh::CliSshArgs),
     /// Probe an NTP server once (like ntpdig / ntpdate -q)
     Query(query::QueryArgs),
     /// Check or show the configuration
@@ -140,6 +155,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::SetupPki(args) => setup_pki::run(args, global),
         Command::Status(args) => status::run(args),
         Command::ServeApi(args) => serve_api::run(args, global),
+        Command::CliSsh(args) => cli_ssh::run(args, global),
         Command::SystemdInstall(args) => systemd_install::run(args, global),
         Command::Generate(args) => generate::run(args),
     }
@@ -167,6 +183,9 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::api::ApiStartError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::ssh::SshError>() {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::engine::EngineError>() {

@@ -28,6 +28,11 @@ pub struct SyncArgs {
     /// Never write the clock, whatever `adjust_clock` says (monitor mode)
     #[arg(long)]
     monitor: bool,
+
+    /// Directory for state kept across runs (the SSH shell's host key, unless
+    /// `cli.server_key` names one)
+    #[arg(long, env = "SHIWA_STATE_DIR", value_name = "DIR", default_value = crate::ssh::DEFAULT_STATE_DIR)]
+    state_dir: PathBuf,
 }
 
 /// Runs the daemon until SIGTERM or SIGINT.
@@ -41,6 +46,7 @@ pub fn run(args: SyncArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
         config_path: path,
         socket_path: args.socket,
         force_monitor: args.monitor,
+        state_dir: args.state_dir,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -20,7 +20,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "timebeat.clock_sync.secondary_clocks[].asymmetry_compensation",
     "timebeat.clock_sync.primary_clocks[].logsource",
     "timebeat.clock_sync.secondary_clocks[].logsource",
-    "timebeat.cli.password_hash",
     // Beats framework settings.
     "name",
     "tags",

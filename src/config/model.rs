@@ -159,9 +159,13 @@ pub struct CliConfig {
     /// Login name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// Login password (Timebeat's plaintext form).
+    /// Login password (Timebeat's plaintext form; accepted with a warning).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<Secret>,
+    /// Login password as an argon2 PHC string (`$argon2id$v=19$...`, from `shiwa cli-ssh
+    /// --hash-password`); preferred over `password`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<Secret>,
     /// SSH host key file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_key: Option<PathBuf>,
@@ -178,6 +182,7 @@ impl Default for CliConfig {
             bind_host: "127.0.0.1".into(),
             username: None,
             password: None,
+            password_hash: None,
             server_key: None,
             authorised_keys: None,
         }
@@ -215,6 +220,7 @@ impl Config {
         if let Some(auth) = &mut copy.timebeat.http.auth {
             auth.redact();
         }
+        redact_option(&mut copy.timebeat.cli.password_hash);
         copy.output.redact();
         copy.monitoring.redact();
         if let Some(hub) = &mut copy.hub {

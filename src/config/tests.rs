@@ -251,6 +251,30 @@ fn authorized_keys_spelling_is_accepted() {
 }
 
 #[test]
+fn cli_password_hash_must_be_an_argon2_phc_string() {
+    let good = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$\
+                Rz7aL+zl0CPvYS0P8Y0Y7nbSJzIH1wz5R8bE1s7Vw3c";
+    let loaded = load(&format!("timebeat.cli.password_hash: '{good}'\n")).expect("loads");
+    let hash = loaded.config.timebeat.cli.password_hash.as_ref();
+    assert_eq!(hash.map(crate::secret::Secret::expose), Some(good));
+    let shown = to_document(&loaded.config.redacted()).to_string();
+    assert!(!shown.contains("argon2id"), "{shown}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+
+    let bad = errors("timebeat.cli.password_hash: 'changeme'\n");
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(bad[0].contains("timebeat.cli.password_hash"), "{bad:?}");
+    assert!(bad[0].contains("argon2 PHC string"), "{bad:?}");
+    let not_argon = errors("timebeat.cli.password_hash: '$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA'\n");
+    assert!(not_argon[0].contains("argon2"), "{not_argon:?}");
+
+    let both = errors(&format!(
+        "timebeat.cli:\n  password: x\n  password_hash: '{good}'\n"
+    ));
+    assert!(both[0].contains("not both"), "{both:?}");
+}
+
+#[test]
 fn phc_sources_take_strategy_samples_and_smoothing() {
     let text = "\
 timebeat.clock_sync.primary_clocks:

@@ -4,7 +4,7 @@
 //! line to fix.
 
 use super::diagnostic::{Diagnostic, Severity};
-use super::model::{Config, HttpConfig, HubConfig};
+use super::model::{CliConfig, Config, HttpConfig, HubConfig};
 use super::outputs::{ElasticsearchConfig, SslConfig, VerificationMode};
 use super::sources::{Protocol, SourceConfig};
 use super::tree::{Node, NodeKind};
@@ -86,6 +86,7 @@ pub fn validate(
         check_host(&mut checker, path, host);
     }
     check_http(&mut checker, &config.timebeat.http);
+    check_cli(&mut checker, &config.timebeat.cli);
     if let Some(es) = &config.output.elasticsearch {
         check_elasticsearch(&mut checker, "output.elasticsearch", es, true);
     }
@@ -233,6 +234,29 @@ fn check_ssl(checker: &mut Checker<'_>, path: &str, ssl: &SslConfig) {
         checker.warn(
             &format!("{path}.verification_mode"),
             "`none` turns off certificate checks: anyone on the path can read and alter traffic",
+        );
+    }
+}
+
+/// `timebeat.cli`: a password hash must be an argon2 PHC string; one kind of password only.
+fn check_cli(checker: &mut Checker<'_>, cli: &CliConfig) {
+    if let Some(hash) = cli.password_hash.as_ref().filter(|h| !h.is_redacted()) {
+        let phc = argon2::PasswordHash::new(hash.expose());
+        let is_argon2 = phc
+            .as_ref()
+            .is_ok_and(|phc| phc.algorithm.as_str().starts_with("argon2"));
+        if !is_argon2 {
+            checker.error(
+                "timebeat.cli.password_hash",
+                "not an argon2 PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash): \
+                 make one with `shiwa cli-ssh --hash-password`",
+            );
+        }
+    }
+    if cli.password.is_some() && cli.password_hash.is_some() {
+        checker.error(
+            "timebeat.cli.password",
+            "set either password or password_hash, not both",
         );
     }
 }

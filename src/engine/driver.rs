@@ -27,6 +27,8 @@ pub struct DaemonOptions {
     pub socket_path: PathBuf,
     /// Force monitor mode whatever the config says (`--monitor`).
     pub force_monitor: bool,
+    /// Where state that outlives a run is kept (the SSH shell's host key).
+    pub state_dir: PathBuf,
 }
 
 /// The running daemon's moving parts.
@@ -39,6 +41,8 @@ struct Daemon {
     tasks: SourceTasks,
     updates_tx: mpsc::Sender<SourceUpdate>,
     snapshot_tx: watch::Sender<SyncSnapshot>,
+    /// The running configuration, redacted, for `config` requests.
+    config_tx: watch::Sender<serde_json::Value>,
     host: String,
     notifier: Notifier,
     notify_failed: bool,
@@ -66,9 +70,12 @@ pub async fn run(
     let group = crate::observe::group_id("shiwa")?;
     let bound = crate::observe::bind_socket(&options.socket_path, 0o660, group)?;
     let (stop_tx, mut stop_rx) = watch::channel(false);
-    let observe_state = ObserveState::new(snapshot_rx, logs).with_control(control_tx);
+    let (config_tx, config_rx) = watch::channel(redacted_document(&config));
+    let observe_state = ObserveState::new(snapshot_rx, logs)
+        .with_control(control_tx)
+        .with_config(config_rx);
     let in_process = SnapshotSource::in_process(&observe_state);
-    let surfaces = Surfaces::start(&config, &in_process, &stop_rx).await?;
+    let surfaces = Surfaces::start(&config, &options.state_dir, &in_process, &stop_rx).await?;
     drop(in_process);
     let observe_task = tokio::spawn(crate::observe::serve(
         bound.listener,
@@ -78,7 +85,12 @@ pub async fn run(
         },
     ));
 
-    let mut daemon = Daemon::start(options, config, clock, updates_tx, snapshot_tx, host)?;
+    let channels = Channels {
+        updates_tx,
+        snapshot_tx,
+        config_tx,
+    };
+    let mut daemon = Daemon::start(options, config, clock, channels, host)?;
     daemon.notify(|n, status| n.ready(status));
     tracing::info!(
         socket = %daemon.options.socket_path.display(),
@@ -120,15 +132,31 @@ pub async fn run(
     Ok(())
 }
 
+/// The running configuration as `config show --json` prints it, secrets redacted.
+fn redacted_document(config: &Config) -> serde_json::Value {
+    config::to_document(&config.redacted())
+}
+
+/// Where the daemon sends what it learns.
+struct Channels {
+    updates_tx: mpsc::Sender<SourceUpdate>,
+    snapshot_tx: watch::Sender<SyncSnapshot>,
+    config_tx: watch::Sender<serde_json::Value>,
+}
+
 impl Daemon {
     fn start(
         options: DaemonOptions,
         config: Config,
         clock: Box<dyn Clock>,
-        updates_tx: mpsc::Sender<SourceUpdate>,
-        snapshot_tx: watch::Sender<SyncSnapshot>,
+        channels: Channels,
         host: String,
     ) -> Result<Self, EngineError> {
+        let Channels {
+            updates_tx,
+            snapshot_tx,
+            config_tx,
+        } = channels;
         let now = clock.now()?;
         let core = settings::build_core(&config, options.force_monitor, clock.frequency()?, now);
         let adjust_clock = config.timebeat.clock_sync.adjust_clock && !options.force_monitor;
@@ -144,6 +172,7 @@ impl Daemon {
             tasks,
             updates_tx,
             snapshot_tx,
+            config_tx,
             host,
             notifier: Notifier::from_env(),
             notify_failed: false,
@@ -288,6 +317,7 @@ impl Daemon {
         let frequency = self.core.frequency();
         self.tasks.stop_all().await;
         self.config = loaded.config;
+        self.config_tx.send_replace(redacted_document(&self.config));
         self.core = settings::build_core(&self.config, self.options.force_monitor, frequency, now);
         self.tasks = SourceTasks::start(
             &self.config,

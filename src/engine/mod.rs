@@ -41,6 +41,9 @@ pub enum EngineError {
     /// The in-process HTTP API could not start (port taken, bad TLS files).
     #[error(transparent)]
     Api(#[from] crate::api::ApiStartError),
+    /// The in-process SSH shell could not start (credentials, host key, port).
+    #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshError),
 }
 
 impl HasExitStatus for EngineError {
@@ -54,6 +57,7 @@ impl HasExitStatus for EngineError {
             EngineError::Net(_) | EngineError::Signal(_) => ExitStatus::Failure,
             EngineError::Plan(_) => ExitStatus::Config,
             EngineError::Api(err) => err.exit_status(),
+            EngineError::Ssh(err) => err.exit_status(),
         }
     }
 }

@@ -40,9 +40,6 @@ pub fn build_core(
 /// the daemon names them at start so nobody waits for an API that is not there.
 pub fn unbuilt_sections(config: &Config) -> Vec<&'static str> {
     let mut sections = Vec::new();
-    if config.timebeat.cli.enable {
-        sections.push("timebeat.cli (the SSH shell)");
-    }
     if config.output.elasticsearch.is_some() {
         sections.push("output.elasticsearch");
     }

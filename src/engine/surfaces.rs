@@ -10,6 +10,7 @@ use super::EngineError;
 use crate::api::{ApiServer, ApiSettings};
 use crate::config::Config;
 use crate::observe::SnapshotSource;
+use std::path::Path;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -23,6 +24,7 @@ impl Surfaces {
     /// Starts every surface the config enables; `stop` turns true when the daemon stops.
     pub(super) async fn start(
         config: &Config,
+        state_dir: &Path,
         source: &SnapshotSource,
         stop: &watch::Receiver<bool>,
     ) -> Result<Self, EngineError> {
@@ -31,6 +33,9 @@ impl Surfaces {
             let settings = ApiSettings::from_config(&config.timebeat.http);
             let server = ApiServer::bind(&settings, source.clone()).await?;
             tasks.spawn(server.run(stopped(stop.clone())));
+        }
+        if config.timebeat.cli.enable {
+            start_ssh(config, state_dir, source, stop, &mut tasks).await?;
         }
         Ok(Surfaces { tasks })
     }
@@ -48,4 +53,28 @@ impl Surfaces {
 /// Resolves when `stop` turns true (or its sender is gone).
 async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// The SSH shell on `timebeat.cli.bind_host`/`bind_port`, host key from `cli.server_key` or
+/// the state directory.
+async fn start_ssh(
+    config: &Config,
+    state_dir: &Path,
+    source: &SnapshotSource,
+    stop: &watch::Receiver<bool>,
+    tasks: &mut JoinSet<()>,
+) -> Result<(), EngineError> {
+    let cli = &config.timebeat.cli;
+    let address = crate::ssh::server::config_address(cli)?;
+    let host_key = crate::ssh::host_key_path(cli.server_key.as_deref(), state_dir);
+    let settings = crate::ssh::SshSettings::from_config(cli, &host_key)?;
+    let listener = crate::ssh::bind(address).await?;
+    tracing::info!(%address, host_key = %host_key.display(), "SSH shell listening");
+    tasks.spawn(crate::ssh::serve(
+        listener,
+        settings,
+        source.clone(),
+        stopped(stop.clone()),
+    ));
+    Ok(())
 }

@@ -85,6 +85,12 @@ impl ObserveClient {
         reply.logs.ok_or_else(|| self.missing("logs"))
     }
 
+    /// The running configuration, secrets redacted.
+    pub fn config(&mut self) -> Result<serde_json::Value, ObserveError> {
+        let reply = self.request(&Request::Config)?;
+        reply.config.ok_or_else(|| self.missing("config"))
+    }
+
     /// Sends a control command; returns the engine's message.
     pub fn control(&mut self, command: ControlCommand) -> Result<String, ObserveError> {
         let request = match command {

@@ -19,6 +19,7 @@
 //! | `{"request":"reload"}` | `{"ok":true,"message":"…"}` (the engine's answer) |
 //! | `{"request":"enable","source":"ntp 10.99.1.1"}` | the same; `source` is a name, an address or a numeric id |
 //! | `{"request":"disable","source":0}` | the same |
+//! | `{"request":"config"}` | `{"ok":true,"config":{…}}`: the running configuration as `shiwa config show --json` prints it, secrets redacted; updated at start and after each reload |
 //!
 //! Any failure is `{"ok":false,"error":"…"}`: malformed JSON, an unknown request, a field of the
 //! wrong type, an engine that refuses or does not answer. The connection stays usable after an

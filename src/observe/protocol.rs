@@ -39,6 +39,8 @@ pub enum Request {
         /// The source, by name or id.
         source: SourceSelector,
     },
+    /// `{"request":"config"}`: the running configuration, secrets redacted.
+    Config,
 }
 
 impl Request {
@@ -121,6 +123,10 @@ pub struct Reply {
     /// The engine's answer to `reload`, `enable` or `disable`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The answer to `config`: the running configuration as a JSON document (the shape of
+    /// `shiwa config show --json`), secrets redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<serde_json::Value>,
 }
 
 impl Reply {
@@ -156,6 +162,15 @@ impl Reply {
         Reply {
             ok: true,
             logs: Some(logs),
+            ..Reply::default()
+        }
+    }
+
+    /// A successful `config` reply.
+    pub fn config(config: serde_json::Value) -> Self {
+        Reply {
+            ok: true,
+            config: Some(config),
             ..Reply::default()
         }
     }
@@ -247,6 +262,7 @@ mod tests {
             })
         );
         assert_eq!(parse(r#"{"request":"reload"}"#).ok(), Some(Request::Reload));
+        assert_eq!(parse(r#"{"request":"config"}"#).ok(), Some(Request::Config));
         assert_eq!(
             parse(r#"{"request":"enable","source":"ntp 10.99.1.1"}"#).ok(),
             Some(Request::Enable {

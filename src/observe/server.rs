@@ -54,6 +54,10 @@ pub struct ObserveState {
     /// Where control commands go; `None` in a process that only observes (control requests
     /// then get an error reply).
     pub control: Option<mpsc::Sender<ControlRequest>>,
+    /// The running configuration (redacted), as the engine publishes it at start and after
+    /// each reload; `None` in a process that does not publish it (`config` requests then get
+    /// an error reply).
+    pub config: Option<watch::Receiver<serde_json::Value>>,
     /// Limits on clients.
     pub limits: ServerLimits,
 }
@@ -65,6 +69,7 @@ impl ObserveState {
             snapshots,
             logs,
             control: None,
+            config: None,
             limits: ServerLimits::default(),
         }
     }
@@ -72,6 +77,12 @@ impl ObserveState {
     /// Forwards control commands to `control`.
     pub fn with_control(mut self, control: mpsc::Sender<ControlRequest>) -> Self {
         self.control = Some(control);
+        self
+    }
+
+    /// Answers `config` requests from `config` (a redacted document the engine keeps current).
+    pub fn with_config(mut self, config: watch::Receiver<serde_json::Value>) -> Self {
+        self.config = Some(config);
         self
     }
 
@@ -226,6 +237,10 @@ async fn answer(line: &[u8], state: &ObserveState, peer_uid: Option<u32>) -> Rep
         Request::Disable { source } => {
             control(state, ControlCommand::Disable(source), peer_uid).await
         }
+        Request::Config => match &state.config {
+            Some(config) => Reply::config(config.borrow().clone()),
+            None => Reply::error("this process does not publish its configuration"),
+        },
     }
 }
 

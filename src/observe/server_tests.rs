@@ -20,6 +20,7 @@ struct Harness {
     path: PathBuf,
     snapshots: watch::Sender<SyncSnapshot>,
     logs: LogBuffer,
+    config: watch::Sender<serde_json::Value>,
     control: Option<mpsc::Receiver<ControlRequest>>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -40,7 +41,11 @@ fn start(limits: ServerLimits, with_control: bool) -> Harness {
     };
     let (snapshots, receiver) = watch::channel(example());
     let logs = LogBuffer::new(10);
-    let mut state = ObserveState::new(receiver, logs.clone()).with_limits(limits);
+    let (config, config_receiver) =
+        watch::channel(json!({"timebeat": {"cli": {"password": "<redacted>"}}}));
+    let mut state = ObserveState::new(receiver, logs.clone())
+        .with_limits(limits)
+        .with_config(config_receiver);
     let mut control = None;
     if with_control {
         let (sender, engine) = mpsc::channel(4);
@@ -57,6 +62,7 @@ fn start(limits: ServerLimits, with_control: bool) -> Harness {
         path,
         snapshots,
         logs,
+        config,
         control,
         stop: Some(stop),
         server: Some(server),
@@ -158,6 +164,44 @@ fn malformed_requests_get_errors_and_the_connection_stays_usable() {
     let reply = reply_to(&mut reader);
     assert_eq!(reply["ok"], json!(true));
     assert_eq!(reply["sources"][0]["name"], json!("ntp 10.99.1.1"));
+}
+
+#[test]
+fn config_requests_get_the_latest_published_document() {
+    let harness = start(ServerLimits::default(), false);
+    let mut client = harness.client();
+    assert_eq!(
+        client.config().expect("config"),
+        json!({"timebeat": {"cli": {"password": "<redacted>"}}})
+    );
+    harness
+        .config
+        .send_replace(json!({"timebeat": {"cli": {"enable": true}}}));
+    let reply = client
+        .request_json(r#"{"request":"config"}"#)
+        .expect("reply");
+    assert_eq!(
+        reply,
+        json!({"ok": true, "config": {"timebeat": {"cli": {"enable": true}}}})
+    );
+}
+
+#[test]
+fn config_requests_without_a_published_config_are_an_error() {
+    let (_snapshots, receiver) = watch::channel(example());
+    let state = ObserveState::new(receiver, LogBuffer::new(1));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let reply = runtime.block_on(answer(br#"{"request":"config"}"#, &state, None));
+    assert!(!reply.ok);
+    assert!(
+        reply
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("does not publish its configuration")),
+        "{reply:?}"
+    );
 }
 
 #[test]

@@ -78,6 +78,7 @@ enum Kind {
         snapshots: watch::Receiver<SyncSnapshot>,
         logs: LogBuffer,
         control: Option<mpsc::Sender<ControlRequest>>,
+        config: Option<watch::Receiver<serde_json::Value>>,
     },
     Socket(Arc<SocketLink>),
 }
@@ -98,6 +99,7 @@ impl SnapshotSource {
                 snapshots: state.snapshots.clone(),
                 logs: state.logs.clone(),
                 control: state.control.clone(),
+                config: state.config.clone(),
             },
         }
     }
@@ -172,6 +174,22 @@ impl SnapshotSource {
             Kind::Socket(socket) => {
                 let socket = Arc::clone(socket);
                 blocking(move || socket.with_client(|client| client.logs(n))).await
+            }
+        }
+    }
+
+    /// The daemon's running configuration as a JSON document, secrets redacted.
+    pub async fn config(&self) -> Result<serde_json::Value, SurfaceError> {
+        match &self.kind {
+            Kind::InProcess { config, .. } => match config {
+                Some(config) => Ok(config.borrow().clone()),
+                None => Err(SurfaceError::Refused(
+                    "this process does not publish its configuration".into(),
+                )),
+            },
+            Kind::Socket(socket) => {
+                let socket = Arc::clone(socket);
+                blocking(move || socket.with_client(ObserveClient::config)).await
             }
         }
     }

@@ -208,3 +208,20 @@ async fn socket_source_follows_the_daemon_and_survives_its_restart() {
     );
     daemon.stop().await;
 }
+
+#[tokio::test]
+async fn config_comes_from_the_published_document_or_is_refused() {
+    let (_snapshots, receiver) = watch::channel(example());
+    let (config, config_receiver) = watch::channel(serde_json::json!({"timebeat": {}}));
+    let state = ObserveState::new(receiver.clone(), LogBuffer::new(1)).with_config(config_receiver);
+    let source = SnapshotSource::in_process(&state);
+    config.send_replace(serde_json::json!({"timebeat": {"cli": {"enable": true}}}));
+    assert_eq!(
+        source.config().await,
+        Ok(serde_json::json!({"timebeat": {"cli": {"enable": true}}}))
+    );
+    let without = SnapshotSource::in_process(&ObserveState::new(receiver, LogBuffer::new(1)));
+    assert!(
+        matches!(without.config().await, Err(SurfaceError::Refused(reason)) if reason.contains("does not publish")),
+    );
+}

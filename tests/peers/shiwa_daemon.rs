@@ -173,6 +173,8 @@ pub fn spawn_sync(
     let socket = lab.dir().join(format!("{name}.sock"));
     let binary = shiwa_path().display().to_string();
     let (config, socket_arg) = (config.display().to_string(), socket.display().to_string());
+    let state_dir = lab.dir().join(format!("{name}.state"));
+    let state_dir = state_dir.display().to_string();
     let argv = [
         binary.as_str(),
         "--log-level",
@@ -183,6 +185,8 @@ pub fn spawn_sync(
         &config,
         "--socket",
         &socket_arg,
+        "--state-dir",
+        &state_dir,
     ];
     let log = lab.spawn_in(name, namespace, &argv);
     let deadline = Instant::now() + Duration::from_secs(10);
