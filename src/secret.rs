@@ -64,6 +64,34 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Checks that `hash` is an argon2 PHC string (`$argon2id$v=19$m=...,t=...,p=...$SALT$HASH`).
+pub fn check_password_hash(hash: &str) -> Result<(), String> {
+    let parsed = argon2::PasswordHash::new(hash)
+        .map_err(|err| format!("not a PHC password hash ({err}): expected `$argon2id$v=19$...`"))?;
+    let algorithm = parsed.algorithm.as_str();
+    if !algorithm.starts_with("argon2") {
+        return Err(format!(
+            "`{algorithm}` hashes are not accepted: use argon2id (`$argon2id$v=19$...`)"
+        ));
+    }
+    if parsed.hash.is_none() {
+        return Err("the PHC string has no hash part".to_string());
+    }
+    Ok(())
+}
+
+/// Whether `password` matches the argon2 PHC string `phc` (the hash's own parameters; the
+/// comparison is constant-time inside argon2). A malformed hash matches nothing.
+pub fn verify_password_hash(phc: &Secret, password: &str) -> bool {
+    use argon2::PasswordVerifier;
+    match argon2::PasswordHash::new(phc.expose()) {
+        Ok(hash) => argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,6 @@
 use super::error::ApiError;
 use crate::config::HttpAuthConfig;
 use crate::secret::Secret;
-use argon2::PasswordVerifier;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
@@ -151,16 +150,9 @@ impl Authenticator {
             .await
             .map_err(|err| ApiError::Internal(format!("password check queue closed: {err}")))?;
         let hash = hash.clone();
-        tokio::task::spawn_blocking(move || {
-            let Ok(parsed) = argon2::PasswordHash::new(hash.expose()) else {
-                return false;
-            };
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .await
-        .map_err(|err| ApiError::Internal(format!("password check failed: {err}")))
+        tokio::task::spawn_blocking(move || crate::secret::verify_password_hash(&hash, &password))
+            .await
+            .map_err(|err| ApiError::Internal(format!("password check failed: {err}")))
     }
 }
 

@@ -85,7 +85,7 @@ pub(super) fn auth_problems(auth: &HttpAuthConfig) -> Vec<(&'static str, String)
     }
     if let Some(hash) = &auth.password_hash
         && !hash.is_redacted()
-        && let Err(reason) = check_password_hash(hash.expose())
+        && let Err(reason) = crate::secret::check_password_hash(hash.expose())
     {
         problems.push(("password_hash", reason));
     }
@@ -97,22 +97,6 @@ pub(super) fn auth_problems(auth: &HttpAuthConfig) -> Vec<(&'static str, String)
         ));
     }
     problems
-}
-
-/// Checks that `hash` is an argon2 PHC string (`$argon2id$v=19$m=...,t=...,p=...$SALT$HASH`).
-pub fn check_password_hash(hash: &str) -> Result<(), String> {
-    let parsed = argon2::PasswordHash::new(hash)
-        .map_err(|err| format!("not a PHC password hash ({err}): expected `$argon2id$v=19$...`"))?;
-    let algorithm = parsed.algorithm.as_str();
-    if !algorithm.starts_with("argon2") {
-        return Err(format!(
-            "`{algorithm}` hashes are not accepted: use argon2id (`$argon2id$v=19$...`)"
-        ));
-    }
-    if parsed.hash.is_none() {
-        return Err("the PHC string has no hash part".to_string());
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -187,7 +171,7 @@ mod tests {
     #[test]
     fn other_algorithms_are_refused() {
         let scrypt = "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E";
-        let err = check_password_hash(scrypt).expect_err("scrypt refused");
+        let err = crate::secret::check_password_hash(scrypt).expect_err("scrypt refused");
         assert!(err.contains("argon2id"), "{err}");
     }
 

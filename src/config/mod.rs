@@ -26,7 +26,7 @@ mod values;
 
 pub use diagnostic::{ConfigError, Diagnostic, Pos, Severity};
 pub use document::{to_document, to_yaml};
-pub use http::{HttpAuthConfig, HttpTlsConfig, check_password_hash};
+pub use http::{HttpAuthConfig, HttpTlsConfig};
 pub use load::{
     DEFAULT_PATHS, LoadedConfig, MAX_CONFIG_BYTES, load_bytes, load_file, load_str, resolve_path,
 };

@@ -240,18 +240,13 @@ fn check_ssl(checker: &mut Checker<'_>, path: &str, ssl: &SslConfig) {
 
 /// `timebeat.cli`: a password hash must be an argon2 PHC string; one kind of password only.
 fn check_cli(checker: &mut Checker<'_>, cli: &CliConfig) {
-    if let Some(hash) = cli.password_hash.as_ref().filter(|h| !h.is_redacted()) {
-        let phc = argon2::PasswordHash::new(hash.expose());
-        let is_argon2 = phc
-            .as_ref()
-            .is_ok_and(|phc| phc.algorithm.as_str().starts_with("argon2"));
-        if !is_argon2 {
-            checker.error(
-                "timebeat.cli.password_hash",
-                "not an argon2 PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash): \
-                 make one with `shiwa cli-ssh --hash-password`",
-            );
-        }
+    if let Some(hash) = cli.password_hash.as_ref().filter(|h| !h.is_redacted())
+        && let Err(reason) = crate::secret::check_password_hash(hash.expose())
+    {
+        checker.error(
+            "timebeat.cli.password_hash",
+            format!("{reason}; make one with `shiwa cli-ssh --hash-password`"),
+        );
     }
     if cli.password.is_some() && cli.password_hash.is_some() {
         checker.error(

@@ -7,7 +7,7 @@
 use super::SshError;
 use crate::config::CliConfig;
 use crate::secret::Secret;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::PasswordHasher;
 use argon2::{Argon2, PasswordHash};
 use russh::keys::PublicKey;
 use russh::keys::ssh_key::AuthorizedKeys;
@@ -88,7 +88,7 @@ impl Credentials {
         let password_ok = match &self.password {
             None => false,
             Some(PasswordCheck::Plain(expected)) => expected.matches(password),
-            Some(PasswordCheck::Hash(phc)) => verify_hash(phc, password),
+            Some(PasswordCheck::Hash(phc)) => crate::secret::verify_password_hash(phc, password),
         };
         name_ok && password_ok
     }
@@ -208,15 +208,6 @@ impl PreparedHash {
             &mut self.memory,
         );
         hashed.is_ok() && bool::from(computed.ct_eq(&self.expected))
-    }
-}
-
-fn verify_hash(phc: &Secret, password: &str) -> bool {
-    match PasswordHash::new(phc.expose()) {
-        Ok(hash) => Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok(),
-        Err(_) => false,
     }
 }
 
