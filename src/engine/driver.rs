@@ -56,6 +56,11 @@ pub async fn run(
     config: Config,
     logs: LogBuffer,
 ) -> Result<(), EngineError> {
+    // Signal handlers first: once the socket exists, a client may send SIGTERM at any moment,
+    // and the default action would kill the daemon without its graceful stop.
+    let mut hangup = signal(SignalKind::hangup()).map_err(EngineError::Signal)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(EngineError::Signal)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(EngineError::Signal)?;
     for section in settings::unbuilt_sections(&config) {
         tracing::warn!("{section} is configured but not part of this build: not started");
     }
@@ -101,9 +106,6 @@ pub async fn run(
     );
 
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    let mut hangup = signal(SignalKind::hangup()).map_err(EngineError::Signal)?;
-    let mut terminate = signal(SignalKind::terminate()).map_err(EngineError::Signal)?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(EngineError::Signal)?;
     loop {
         tokio::select! {
             Some(update) = updates_rx.recv() => daemon.on_update(update)?,
