@@ -30,6 +30,8 @@
 pub mod auth;
 pub mod error;
 pub mod metrics;
+#[cfg(test)]
+mod openapi_check;
 pub mod process;
 pub mod router;
 pub mod server;

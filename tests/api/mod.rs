@@ -9,12 +9,15 @@
 )]
 
 mod endpoints;
+#[path = "../../src/api/openapi_check.rs"]
+mod openapi_check;
 mod prometheus;
 mod restart;
 mod tls_auth;
 
 use crate::support::{have_tool, require, shiwa_path};
-use serde_json::{Value, json};
+pub use openapi_check::assert_documented;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -193,45 +196,6 @@ pub fn curl(url: &str, extra: &[&str]) -> Answer {
         code: code.trim().parse().unwrap_or(0),
         headers: String::from_utf8_lossy(&output.stderr).into_owned(),
         body: body.to_string(),
-    }
-}
-
-/// Validates `body` against the committed OpenAPI document's schema for `path` and `code`,
-/// strictly (undocumented fields fail).
-pub fn assert_documented(path: &str, code: u16, body: &Value) {
-    let text = std::fs::read_to_string(crate::support::repo_root().join("docs/openapi.json"))
-        .expect("docs/openapi.json");
-    let doc: Value = serde_json::from_str(&text).expect("the document is JSON");
-    let schema = &doc["paths"][path]["get"]["responses"][code.to_string()]["content"]["application/json"]
-        ["schema"];
-    assert!(schema.is_object(), "{path} {code} is not documented");
-    let mut root = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "components": doc["components"].clone(),
-        "allOf": [schema.clone()],
-    });
-    strict(&mut root);
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&root)
-        .expect("the schemas compile");
-    let errors: Vec<String> = validator
-        .iter_errors(body)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{path} {code}: {errors:#?}\n{body:#}");
-}
-
-fn strict(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            if map.contains_key("properties") && !map.contains_key("additionalProperties") {
-                map.insert("additionalProperties".into(), Value::Bool(false));
-            }
-            map.values_mut().for_each(strict);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strict),
-        _ => {}
     }
 }
 

@@ -5,13 +5,15 @@ use super::*;
 
 #[test]
 fn key_login_runs_commands_and_passes_their_exit_status_back() {
-    if !have_clients() {
+    let Some(Standalone {
+        lab,
+        sync: _sync,
+        port,
+        cli,
+    }) = Standalone::start()
+    else {
         return;
-    }
-    let lab = Lab::new("");
-    let _sync = lab.sync();
-    let port = free_tcp_port();
-    let cli = lab.cli_ssh(port);
+    };
 
     let status = lab.ssh_key(port, "status");
     assert_eq!(
@@ -97,13 +99,15 @@ fn key_login_runs_commands_and_passes_their_exit_status_back() {
 
 #[test]
 fn password_login_works_and_wrong_credentials_get_255() {
-    if !have_clients() {
+    let Some(Standalone {
+        lab,
+        sync: _sync,
+        port,
+        cli,
+    }) = Standalone::start()
+    else {
         return;
-    }
-    let lab = Lab::new("");
-    let _sync = lab.sync();
-    let port = free_tcp_port();
-    let cli = lab.cli_ssh(port);
+    };
 
     let ok = ssh_password(port, PASSWORD, "version");
     assert_eq!(ok.status.code(), Some(0), "{ok:?}");
@@ -133,13 +137,15 @@ fn password_login_works_and_wrong_credentials_get_255() {
 
 #[test]
 fn repeated_failures_from_one_address_shut_it_out() {
-    if !have_clients() {
+    let Some(Standalone {
+        lab,
+        sync: _sync,
+        port,
+        cli,
+    }) = Standalone::start()
+    else {
         return;
-    }
-    let lab = Lab::new("");
-    let _sync = lab.sync();
-    let port = free_tcp_port();
-    let cli = lab.cli_ssh(port);
+    };
     // The default policy: five failures within a minute block the address for a minute.
     for attempt in 1..=5 {
         let started = Instant::now();
@@ -169,13 +175,15 @@ fn repeated_failures_from_one_address_shut_it_out() {
 
 #[test]
 fn twenty_concurrent_sessions_are_served() {
-    if !have_clients() {
+    let Some(Standalone {
+        lab,
+        sync: _sync,
+        port,
+        cli: _cli,
+    }) = Standalone::start()
+    else {
         return;
-    }
-    let lab = Lab::new("");
-    let _sync = lab.sync();
-    let port = free_tcp_port();
-    let _cli = lab.cli_ssh(port);
+    };
     let mut sessions: Vec<Session> = (0..20).map(|_| Session::open(&lab, port)).collect();
     for session in &sessions {
         session.expect("shiwa> ");

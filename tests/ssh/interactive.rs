@@ -5,13 +5,15 @@ use std::net::TcpStream;
 
 #[test]
 fn an_interactive_session_edits_lines_keeps_history_and_ends_cleanly() {
-    if !have_clients() {
+    let Some(Standalone {
+        lab,
+        sync: _sync,
+        port,
+        cli: _cli,
+    }) = Standalone::start()
+    else {
         return;
-    }
-    let lab = Lab::new("");
-    let _sync = lab.sync();
-    let port = free_tcp_port();
-    let _cli = lab.cli_ssh(port);
+    };
     let mut session = Session::open(&lab, port);
     session.expect("management shell on ");
     session.expect("shiwa> ");
@@ -56,13 +58,15 @@ fn an_interactive_session_edits_lines_keeps_history_and_ends_cleanly() {
 
 #[test]
 fn exit_ends_the_session_and_input_without_a_pty_runs_line_by_line() {
-    if !have_clients() {
+    let Some(Standalone {
+        lab,
+        sync: _sync,
+        port,
+        cli: _cli,
+    }) = Standalone::start()
+    else {
         return;
-    }
-    let lab = Lab::new("");
-    let _sync = lab.sync();
-    let port = free_tcp_port();
-    let _cli = lab.cli_ssh(port);
+    };
     let mut session = Session::open(&lab, port);
     session.expect("shiwa> ");
     session.send(b"quit\r");
@@ -108,13 +112,15 @@ fn exit_ends_the_session_and_input_without_a_pty_runs_line_by_line() {
 
 #[test]
 fn a_client_sending_garbage_after_the_handshake_is_dropped_and_others_are_served() {
-    if !have_clients() {
+    let Some(Standalone {
+        lab,
+        sync: _sync,
+        port,
+        cli,
+    }) = Standalone::start()
+    else {
         return;
-    }
-    let lab = Lab::new("");
-    let _sync = lab.sync();
-    let port = free_tcp_port();
-    let cli = lab.cli_ssh(port);
+    };
     let garbage: [&[u8]; 4] = [
         // A valid identification, then a packet length far too large.
         b"SSH-2.0-OpenSSH_9.2\r\n\xff\xff\xff\xff\x00\x01\x02\x03",

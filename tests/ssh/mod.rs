@@ -35,6 +35,34 @@ fn have_clients() -> bool {
         })
 }
 
+/// A lab with `shiwa sync` and a standalone `shiwa cli-ssh` on a free port, the setup most tests
+/// start from. Bind its fields in this order so the shell stops before the daemon.
+struct Standalone {
+    lab: Lab,
+    sync: Proc,
+    port: u16,
+    cli: Proc,
+}
+
+impl Standalone {
+    /// `None` when the OpenSSH client tools are missing (which fails under CI=true).
+    fn start() -> Option<Standalone> {
+        if !have_clients() {
+            return None;
+        }
+        let lab = Lab::new("");
+        let sync = lab.sync();
+        let port = free_tcp_port();
+        let cli = lab.cli_ssh(port);
+        Some(Standalone {
+            lab,
+            sync,
+            port,
+            cli,
+        })
+    }
+}
+
 /// A free TCP port on 127.0.0.1 (bound and released).
 fn free_tcp_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
