@@ -69,6 +69,8 @@ pub struct SourceRuntime {
     /// at once, rather than after it goes stale, and a source that comes back is used
     /// again only with a new one.
     pub latest_current: bool,
+    /// When the driver last delivered a measurement (selection judges staleness by it).
+    pub sampled_at: Option<Timestamp>,
     /// The selection state of the last update.
     pub state: Option<SourceState>,
     /// Samples received.
@@ -108,6 +110,7 @@ impl EngineCore {
                 status: SourceStatus::default(),
                 latest: None,
                 latest_current: false,
+                sampled_at: None,
                 state: None,
                 samples: 0,
             })
@@ -152,6 +155,7 @@ impl EngineCore {
                 };
                 source.latest = Some(measurement);
                 source.latest_current = true;
+                source.sampled_at = Some(now);
                 source.samples += 1;
                 self.reselect(now, Some(id))
             }
@@ -256,6 +260,7 @@ impl EngineCore {
                 reachable: s.status.reachable || s.latest_current && s.status.problem.is_none(),
                 poll_interval: s.status.poll.unwrap_or(Duration::from_secs(16)),
                 measurement: s.latest.filter(|_| s.latest_current),
+                sampled_at: s.sampled_at,
             })
             .collect()
     }

@@ -364,3 +364,31 @@ fn a_sample_sent_before_the_status_that_reports_it_is_used() {
     assert_eq!(selected(&core).0, Some(SourceId(0)));
     assert_eq!(core.phase().0, ClockState::Monitoring);
 }
+
+#[test]
+fn a_source_that_keeps_delivering_an_old_filtered_sample_stays_selected() {
+    // NTP's clock filter re-delivers its minimum-delay sample for up to 8 polls, and in
+    // interleaved mode that sample describes the exchange one poll earlier: at a 1 s poll its
+    // time is over 8 s old while the server answers every second.
+    let mut core = core(1, false);
+    reachable(&mut core, 0, START);
+    let best = measurement(Duration::from_micros(1), START);
+    for second in 1..=12 {
+        let now = START + Duration::from_secs(second);
+        let _ = core.on_update(
+            SourceUpdate::Sample {
+                id: SourceId(0),
+                measurement: best,
+            },
+            now,
+        );
+        let _ = core.on_tick(now + Duration::from_millis(500));
+        assert_eq!(selected(&core).0, Some(SourceId(0)), "at {second} s");
+    }
+    let _ = core.on_tick(START + Duration::from_secs(12 + 9));
+    assert_eq!(
+        selected(&core).0,
+        None,
+        "9 polls without a sample are stale"
+    );
+}

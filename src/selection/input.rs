@@ -47,6 +47,12 @@ pub struct SourceInput {
     pub poll_interval: Duration,
     /// The latest filtered measurement, if any.
     pub measurement: Option<Measurement>,
+    /// When the source last delivered a measurement, by the local clock; staleness counts
+    /// from here (from the measurement's own time when `None`). The measurement itself may
+    /// be older than that: NTP's clock filter keeps the minimum-delay sample of the last 8,
+    /// and an interleaved sample describes the previous exchange, so a healthy source's
+    /// measurement can be 8 polls old.
+    pub sampled_at: Option<Timestamp>,
 }
 
 /// Settings of the [`super::Selector`].
@@ -87,7 +93,8 @@ pub(super) struct Candidate {
 
 /// Whether `input` can take part in selection at `now`; if not, the state to show for it.
 ///
-/// Checked in this order: disabled, monitor-only, unreachable, no measurement, stale,
+/// Checked in this order: disabled, monitor-only, unreachable, no measurement, stale (no new
+/// measurement for `max_age_polls` polls),
 /// unsynchronised (leap indicator or stratum), root distance too large. A measurement taken
 /// after `now` (possible just after the clock was stepped back) counts as fresh with age zero.
 pub(super) fn assess(
@@ -109,8 +116,11 @@ pub(super) fn assess(
         return unusable(UnusableReason::NoMeasurement);
     };
     let age = now.since(measurement.local_time).max(Duration::ZERO);
+    let silence = input
+        .sampled_at
+        .map_or(age, |sampled_at| now.since(sampled_at).max(Duration::ZERO));
     let max_age = input.poll_interval * i64::from(config.max_age_polls);
-    if age > max_age {
+    if silence > max_age {
         return unusable(UnusableReason::Stale);
     }
     if measurement.leap == Leap::Unsynchronized || measurement.stratum >= MAX_STRATUM {

@@ -121,10 +121,14 @@ fn sync_follows_chronyd_with_a_median_offset_under_5_microseconds() {
     }
     without_touching_the_clock(|| {
         let mut lab = Lab::with_chronyd_server();
+        // Interleaved, as chronyd's own precise clients run (`xleave`): in basic mode chronyd
+        // stamps its transmit time in user space before sendmsg, which reads +3 to +5 µs here
+        // (docs/BENCHMARKS.md) and more when the machine is loaded, whatever the client does.
+        // In interleaved mode T3 is chronyd's kernel transmit timestamp.
         let config = write_config(
             &lab,
             "client",
-            "timebeat:\n  clock_sync:\n    adjust_clock: false\n    primary_clocks:\n      - protocol: ntp\n        ip: 10.99.1.1\n        pollinterval: 1s\n",
+            "timebeat:\n  clock_sync:\n    adjust_clock: false\n    primary_clocks:\n      - protocol: ntp\n        ip: 10.99.1.1\n        pollinterval: 1s\n        interleaved: true\n",
         );
         let client = lab.client().to_string();
         let socket = start_sync(&mut lab, "shiwa", &client, &config);
@@ -139,7 +143,10 @@ fn sync_follows_chronyd_with_a_median_offset_under_5_microseconds() {
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(30) {
             let (code, json) = status(&socket);
-            assert_eq!(code, 0, "lost synchronisation: {json:#}");
+            if code != 0 {
+                let log = std::fs::read_to_string(lab.dir().join("shiwa.log")).unwrap_or_default();
+                panic!("lost synchronisation (status exit {code}): {json:#}\nshiwa's log:\n{log}");
+            }
             offsets.push(
                 json["clock"]["offset_ns"]
                     .as_f64()
@@ -179,13 +186,13 @@ fn ntpdig_and_sntp_accept_shiwas_answers() {
         let mut lab = Lab::new();
         start_shiwa_server(&mut lab);
         let client = lab.client().to_string();
-        let (median, answers) = super::ntpdig_median(&lab, "10.99.1.1", 7);
+        let (offset, answers) = super::ntpdig_min_delay(&lab, "10.99.1.1", 9);
         for answer in &answers {
             assert_eq!(answer["stratum"], 1, "{answer}");
         }
         assert!(
-            median.abs() < 50e-6,
-            "ntpdig median offset {median} s from shiwa: {answers:?}"
+            offset.abs() < 50e-6,
+            "ntpdig offset {offset} s from shiwa (minimum-delay answer of 9): {answers:?}"
         );
 
         let output = lab.run_in(&client, &["sntp", "-t", "2", "10.99.1.1"]);

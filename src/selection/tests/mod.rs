@@ -88,6 +88,7 @@ fn source(id: usize, group: Group, protocol: Protocol) -> SourceInput {
         reachable: true,
         poll_interval: POLL,
         measurement: None,
+        sampled_at: None,
     }
 }
 

@@ -59,6 +59,23 @@ fn a_measurement_older_than_eight_polls_is_stale() {
 }
 
 #[test]
+fn staleness_counts_from_the_last_delivery_not_the_measurements_age() {
+    // NTP's filter may keep re-delivering a minimum-delay sample taken 8 polls ago (an
+    // interleaved one describes the exchange before): the source is alive while samples come.
+    let mut harness = Harness::new(16);
+    let mut selector = Selector::new(SelectorConfig::default());
+    let mut inputs = harness.inputs(&[(0, P, NTP, GOOD)]);
+    let later = harness.now + POLL * 9;
+    inputs[0].sampled_at = Some(later - POLL);
+    assert_eq!(selector.update(later, &inputs).selected, Some(SourceId(0)));
+    let silent = later - POLL + POLL * 8 + Duration::from_nanos(1);
+    let outcome = selector.update(silent, &inputs);
+    assert_eq!(outcome.selected, None);
+    let stale = SourceState::Unusable(UnusableReason::Stale);
+    assert_eq!(outcome.state_of(SourceId(0)), Some(stale));
+}
+
+#[test]
 fn an_old_measurement_has_a_wider_root_distance() {
     let mut harness = Harness::new(14);
     let mut selector = Selector::new(SelectorConfig::default());
