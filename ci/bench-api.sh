@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # HTTP API throughput and latency: wrk on /api/v1/status and /metrics, against the API inside
 # `shiwa sync` (timebeat.http.enable) and against a standalone `shiwa serve-api --socket`,
-# with a real sync running (monitor mode, following a shiwa NTP server on loopback).
+# with a real sync running (monitor mode, following a shiwa NTP server on loopback). That
+# sync also runs the SSH shell in process (timebeat.cli.enable, 127.0.0.1:18183): after the
+# wrk runs, one key login and one password login (argon2id) run `status` through it, and the
+# sync's RSS and peak RSS (VmHWM) with both surfaces on are printed.
 #
 #   bash ci/bench-api.sh [--seconds N] [--connections N] [--threads N] [--binary PATH] [--out FILE]
 #
@@ -26,7 +29,7 @@ while (($#)); do
         *) echo "usage: $0 [--seconds N] [--connections N] [--threads N] [--binary PATH] [--out FILE]" >&2; exit 2 ;;
     esac
 done
-for tool in wrk curl; do
+for tool in wrk curl ssh ssh-keygen sshpass; do
     command -v "$tool" >/dev/null || { echo "bench-api.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
 done
 [[ -x $binary ]] || cargo build --release --locked
@@ -42,6 +45,10 @@ trap cleanup EXIT
 ntp_port=18123
 inproc_port=18180
 standalone_port=18181
+ssh_port=18183
+password="bench-$$-password"
+ssh-keygen -q -t ed25519 -N '' -f "$dir/id" -C bench
+hash=$(printf '%s\n' "$password" | "$binary" cli-ssh --hash-password)
 cat >"$dir/server.yml" <<YAML
 timebeat:
   clock_sync:
@@ -53,6 +60,13 @@ YAML
 cat >"$dir/client.yml" <<YAML
 timebeat:
   http: {enable: true, bind_host: 127.0.0.1, bind_port: $inproc_port}
+  cli:
+    enable: true
+    bind_host: 127.0.0.1
+    bind_port: $ssh_port
+    username: admin
+    password_hash: '$hash'
+    authorised_keys: $dir/id.pub
   clock_sync:
     adjust_clock: false
     primary_clocks:
@@ -60,7 +74,7 @@ timebeat:
 YAML
 "$binary" sync --monitor --config "$dir/server.yml" --socket "$dir/server.sock" >"$dir/server.log" 2>&1 &
 pids+=($!)
-"$binary" sync --monitor --config "$dir/client.yml" --socket "$dir/client.sock" >"$dir/client.log" 2>&1 &
+"$binary" sync --monitor --config "$dir/client.yml" --socket "$dir/client.sock" --state-dir "$dir" >"$dir/client.log" 2>&1 &
 sync_pid=$!
 pids+=($sync_pid)
 for _ in $(seq 100); do [[ -S $dir/client.sock ]] && break; sleep 0.1; done
@@ -93,6 +107,17 @@ run() {
 }
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+peak_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+ssh_opts=(-p "$ssh_port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
+# ssh_status KIND: one `status` through the in-process shell, by key or by password.
+ssh_status() {
+    if [[ $1 == key ]]; then
+        ssh "${ssh_opts[@]}" -i "$dir/id" -o PasswordAuthentication=no admin@127.0.0.1 status
+    else
+        sshpass -p "$password" ssh "${ssh_opts[@]}" -o PreferredAuthentications=password \
+            -o PubkeyAuthentication=no admin@127.0.0.1 status
+    fi >"$dir/ssh-$1.txt" 2>&1 || { echo "bench-api.sh: ssh $1 login failed:" >&2; cat "$dir/ssh-$1.txt" >&2; exit 1; }
+}
 {
     echo "bench-api.sh: wrk -t$threads -c$connections -d${seconds}s --latency, $(nproc) cores, $("$binary" --version)"
     run in-process "$inproc_port" /api/v1/status
@@ -100,5 +125,10 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
     run standalone "$standalone_port" /api/v1/status
     run standalone "$standalone_port" /metrics
     echo "RSS after the runs: sync (API in process) $(rss_kb "$sync_pid") kB, serve-api $(rss_kb "$api_pid") kB"
+    ssh_status key
+    echo "sync with HTTP and SSH in process, after an SSH key login: RSS $(rss_kb "$sync_pid") kB, peak $(peak_kb "$sync_pid") kB"
+    ssh_status password
+    sleep 1
+    echo "after an SSH password login (argon2id): RSS $(rss_kb "$sync_pid") kB, peak $(peak_kb "$sync_pid") kB"
     echo "status body $(curl -s "http://127.0.0.1:$inproc_port/api/v1/status" | wc -c) bytes, metrics body $(curl -s "http://127.0.0.1:$inproc_port/metrics" | wc -c) bytes"
 } | tee "${out:-/dev/null}"

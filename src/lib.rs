@@ -12,6 +12,7 @@ pub mod engine;
 pub mod exit;
 pub mod fsutil;
 pub mod generate;
+pub mod heap;
 pub mod net;
 pub mod ntp;
 pub mod observe;

@@ -81,15 +81,20 @@ pub fn check_password_hash(hash: &str) -> Result<(), String> {
 }
 
 /// Whether `password` matches the argon2 PHC string `phc` (the hash's own parameters; the
-/// comparison is constant-time inside argon2). A malformed hash matches nothing.
+/// comparison is constant-time inside argon2). A malformed hash matches nothing. The memory
+/// the check borrowed is returned to the kernel afterwards.
 pub fn verify_password_hash(phc: &Secret, password: &str) -> bool {
     use argon2::PasswordVerifier;
-    match argon2::PasswordHash::new(phc.expose()) {
+    let matches = match argon2::PasswordHash::new(phc.expose()) {
         Ok(hash) => argon2::Argon2::default()
             .verify_password(password.as_bytes(), &hash)
             .is_ok(),
         Err(_) => false,
-    }
+    };
+    // The hash's memory cost was just freed: hand it back so the daemon's RSS does not stay
+    // at the peak of one login (see `crate::heap`).
+    crate::heap::release_free_memory();
+    matches
 }
 
 #[cfg(test)]

@@ -131,13 +131,13 @@ impl PasswordChecker {
         std::thread::Builder::new()
             .name("shiwa-ssh-auth".into())
             .spawn(move || {
-                let mut prepared = match &credentials.password {
+                let prepared = match &credentials.password {
                     Some(PasswordCheck::Hash(phc)) => PreparedHash::new(phc.expose()),
                     _ => None,
                 };
                 for job in queue {
                     let password = job.password.expose();
-                    let accepted = match prepared.as_mut() {
+                    let accepted = match prepared.as_ref() {
                         Some(hash) => credentials.user_matches(&job.user) & hash.matches(password),
                         None => credentials.check_password(&job.user, password),
                     };
@@ -165,15 +165,15 @@ impl PasswordChecker {
     }
 }
 
-/// An argon2 PHC string taken apart once, with the working memory a check needs, allocated
-/// at the first check and reused by every later one (the allocator would otherwise keep a
-/// fresh copy around now and then: 123 MiB after 20 logins was measured).
+/// An argon2 PHC string taken apart once. The working memory a check needs is allocated per
+/// check and handed back to the kernel afterwards ([`crate::heap::release_free_memory`]): kept,
+/// it would sit in the RSS of the process that serves the shell (possibly `shiwa sync`), and
+/// freed without the trim glibc kept copies around (123 MiB after 20 logins was measured).
 struct PreparedHash {
     argon2: Argon2<'static>,
     salt: Vec<u8>,
     expected: Vec<u8>,
     blocks: usize,
-    memory: Vec<argon2::Block>,
 }
 
 impl PreparedHash {
@@ -191,29 +191,28 @@ impl PreparedHash {
             argon2: Argon2::new(algorithm, version, params),
             salt: hash.salt?.as_ref().to_vec(),
             expected: hash.hash?.as_bytes().to_vec(),
-            memory: Vec::new(),
         })
     }
 
     /// Whether `password` hashes to the expected output (compared in constant time).
-    fn matches(&mut self, password: &str) -> bool {
-        if self.memory.len() != self.blocks {
-            self.memory = vec![argon2::Block::new(); self.blocks];
-        }
+    fn matches(&self, password: &str) -> bool {
+        let mut memory = vec![argon2::Block::new(); self.blocks];
         let mut computed = vec![0u8; self.expected.len()];
         let hashed = self.argon2.hash_password_into_with_memory(
             password.as_bytes(),
             &self.salt,
             &mut computed,
-            &mut self.memory,
+            &mut memory,
         );
+        drop(memory);
+        crate::heap::release_free_memory();
         hashed.is_ok() && bool::from(computed.ct_eq(&self.expected))
     }
 }
 
 /// Memory cost of the hashes [`hash_password`] makes, in KiB: OWASP's argon2id option with the
-/// least memory (7 MiB, 5 passes; as strong as its 19 MiB/2 passes one), because a check keeps
-/// that much memory in the process that serves the shell (possibly `shiwa sync` itself).
+/// least memory (7 MiB, 5 passes; as strong as its 19 MiB/2 passes one), because a check borrows
+/// that much memory for a moment in the process that serves the shell (possibly `shiwa sync` itself).
 pub const HASH_MEMORY_KIB: u32 = 7 * 1024;
 
 /// Passes over the memory of the hashes [`hash_password`] makes.

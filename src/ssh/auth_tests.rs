@@ -90,7 +90,7 @@ fn nothing_to_log_in_with_is_a_config_error_saying_what_to_set() {
 #[test]
 fn a_prepared_hash_agrees_with_argon2s_own_verification() {
     let hash = hash_password("s3cret pass").expect("hash");
-    let mut prepared = PreparedHash::new(&hash).expect("prepared");
+    let prepared = PreparedHash::new(&hash).expect("prepared");
     for _ in 0..2 {
         assert!(prepared.matches("s3cret pass"));
         assert!(!prepared.matches("s3cret pasS"));
