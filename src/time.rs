@@ -121,6 +121,10 @@ impl Duration {
             Duration(NANOS_PER_SEC >> ((-(log2 as i32)) as u32))
         }
     }
+    /// Whole seconds, truncated towards zero.
+    pub const fn as_secs(self) -> i64 {
+        self.0 / NANOS_PER_SEC
+    }
     /// Seconds as a float: for display and filter arithmetic only.
     pub fn from_secs_f64(secs: f64) -> Self {
         Duration((secs * NANOS_PER_SEC as f64).round() as i64)

@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod config;
 mod generated;
+mod hub;
 mod import;
 mod peers;
 mod pki;

@@ -1,0 +1,20 @@
+//! The fleet's wire types: what a node pushes to `shiwa hub` and what the hub keeps.
+//!
+//! - [`ids`]: [`NodeId`] and [`RecordId`], restricted to URL-, path- and log-safe characters.
+//! - [`event_type`]: the fixed [`EventType`] registry with default severities and origins.
+//! - [`wire`]: [`Report`], [`Event`], [`Backup`] as versioned JSON ([`WIRE_VERSION`]), with
+//!   the validation the hub runs before storing anything.
+//!
+//! Every record carries an id the node generated, so every push is idempotent: a retry after
+//! a lost acknowledgement is acknowledged again and stored once.
+
+pub mod event_type;
+pub mod ids;
+pub mod wire;
+
+pub use event_type::{EventOrigin, EventType};
+pub use ids::{IdError, NodeId, RecordId};
+pub use wire::{
+    Backup, BackupFile, BackupPayload, CheckKind, DeclaredPort, Event, HostFacts, Report,
+    WIRE_VERSION, WireError,
+};

@@ -1,0 +1,4 @@
+//! `shiwa hub`: the fleet server. Nodes push [`crate::fleet`] reports, events and backups;
+//! the hub stores them (SQLite or PostgreSQL), watches for silent nodes (dead-man's switch)
+//! and closed ports, alerts through webhooks, serves a dashboard, and hands a node's backup
+//! back to `shiwa recover`.
