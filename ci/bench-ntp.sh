@@ -4,9 +4,11 @@
 #
 #   sudo bash ci/bench-ntp.sh [--minutes N] [--out FILE] [--binary PATH] [--scrape-metrics]
 #
-# --scrape-metrics turns on the HTTP API inside both shiwa clients (`timebeat.http.enable`,
-# 127.0.0.1:18088 and :18089 in the client namespace) and scrapes /metrics from each once a
-# second with curl during the run, to compare the offset SD with a run without it.
+# --scrape-metrics adds two more shiwa clients in the same run, twins of the basic and
+# interleaved ones but with the HTTP API on (`timebeat.http.enable`, 127.0.0.1:18088 and :18089
+# in the client namespace), and scrapes their /metrics once a second with curl: the twins'
+# offset SD against the unscraped ones' is what scraping costs, measured under the same
+# conditions at the same time.
 #
 # Four clients run at once against 10.99.1.1: shiwa basic (1 s poll), shiwa interleaved
 # (0.25 s), chronyd basic (minpoll 0) and chronyd xleave (minpoll -2). All namespaces share one
@@ -97,10 +99,11 @@ for name in basic xleave; do
     pids+=($!)
 done
 
-# shiwa: two monitor-mode instances, basic 1 s and interleaved 0.25 s.
-shiwa_conf() { # name, pollinterval, interleaved, http port
+# shiwa: two monitor-mode instances, basic 1 s and interleaved 0.25 s (and their scraped
+# twins with --scrape-metrics).
+shiwa_conf() { # name, pollinterval, interleaved, [http port]
     local http=""
-    if $scrape; then
+    if [[ -n ${4:-} ]]; then
         http="  http: {enable: true, bind_host: 127.0.0.1, bind_port: $4}"
     fi
     cat >"$dir/shiwa-$1.yml" <<EOF
@@ -115,10 +118,16 @@ $http
         interleaved: $3
 EOF
 }
-shiwa_conf basic 1s false 18088
-shiwa_conf xleave 250ms true 18089
+shiwa_names=(basic xleave)
+shiwa_conf basic 1s false
+shiwa_conf xleave 250ms true
+if $scrape; then
+    shiwa_names+=(basic-scraped xleave-scraped)
+    shiwa_conf basic-scraped 1s false 18088
+    shiwa_conf xleave-scraped 250ms true 18089
+fi
 shiwa_pids=()
-for name in basic xleave; do
+for name in "${shiwa_names[@]}"; do
     SHIWA_LOG="info,shiwa::ntp=debug" start_in_ns "$client_ns" "$dir/shiwa-$name.log" \
         "$binary" sync --monitor --config "$dir/shiwa-$name.yml" --socket "$dir/shiwa-$name.sock"
     pids+=($!)
@@ -159,12 +168,12 @@ sleep "$seconds"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-for i in 0 1; do
-    pid=${shiwa_pids[$i]}
+for i in "${!shiwa_names[@]}"; do
+    pid=${shiwa_pids[$i]} name=${shiwa_names[$i]}
     [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *"sync --monitor"* ]] || { echo "bench-ntp.sh: pid $pid is not shiwa" >&2; exit 1; }
-    echo "shiwa_${i}_rss_kb $(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
-    echo "shiwa_${i}_hwm_kb $(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
-    echo "shiwa_${i}_cpu_seconds $(awk -v t="$(cpu_ticks "$pid")" -v hz="$hz" 'BEGIN {printf "%.2f", t / hz}')"
+    echo "${name}_rss_kb $(awk '/VmRSS/ {print $2}' "/proc/$pid/status")"
+    echo "${name}_hwm_kb $(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
+    echo "${name}_cpu_seconds $(awk -v t="$(cpu_ticks "$pid")" -v hz="$hz" 'BEGIN {printf "%.2f", t / hz}')"
 done >"$dir/process.txt"
 status_times=()
 for _ in $(seq 50); do
@@ -183,4 +192,7 @@ if $scrape; then
 fi
 
 clock_after=$(kernel_state)
-python3 ci/bench_ntp_report.py "$dir" "$seconds" "$clock_before" "$clock_after" | tee "${out:-/dev/stderr}"
+report=$(python3 ci/bench_ntp_report.py "$dir" "$seconds" "$clock_before" "$clock_after") || status=$?
+echo "$report"
+[[ -z $out ]] || echo "$report" >"$out"
+exit "${status:-0}"

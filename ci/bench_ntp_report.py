@@ -103,6 +103,12 @@ def main():
         raw, filtered = shiwa_series(run_dir / f"shiwa-{mode}.log")
         lines.append(row(f"shiwa {label}: raw", after_warmup(raw, poll)))
         lines.append(row(f"shiwa {label}: filtered", after_warmup(filtered, poll)))
+        scraped = run_dir / f"shiwa-{mode}-scraped.log"
+        if scraped.exists():
+            raw, filtered = shiwa_series(scraped)
+            lines.append(row(f"shiwa {label}, /metrics scraped 1/s: raw", after_warmup(raw, poll)))
+            lines.append(row(f"shiwa {label}, /metrics scraped 1/s: filtered",
+                             after_warmup(filtered, poll)))
         measured = chrony_series(run_dir / mode / "measurements.log", 11)
         system_time = system_time_series(run_dir / mode / "system_time.txt")
         lines.append(row(f"chronyd {label}: raw (measurement + System time)",
@@ -111,7 +117,7 @@ def main():
                          after_warmup([v for _, v in system_time], 1.0)))
     lines.append("")
     process = (run_dir / "process.txt").read_text().split()
-    lines.append("shiwa process (basic, interleaved): " + ", ".join(
+    lines.append("shiwa processes: " + ", ".join(
         f"{process[i]}={process[i + 1]}" for i in range(0, len(process), 2)))
     status = sorted(int(v) for v in (run_dir / "status_us.txt").read_text().split())
     if status:
