@@ -10,6 +10,7 @@
 
 pub mod event_type;
 pub mod ids;
+pub mod restore;
 pub mod wire;
 
 pub use event_type::{EventOrigin, EventType};
