@@ -1,4 +1,4 @@
-//! The HTTP API against real clients: curl (plain and TLS with `setup-pki` certificates),
+//! The HTTP API against real clients: curl and reqwest (plain, and curl with TLS from `setup-pki` certificates),
 //! promtool (`check metrics` on a real scrape, `check rules`/`test rules` on the shipped alerts),
 //! with `shiwa sync --monitor` on loopback serving it in process (`timebeat.http.enable`) and
 //! `shiwa serve-api` standalone across a restart of the daemon. Never touches the clock.
@@ -12,6 +12,7 @@ mod endpoints;
 #[path = "../../src/api/openapi_check.rs"]
 mod openapi_check;
 mod prometheus;
+mod reqwest_client;
 mod restart;
 mod tls_auth;
 
