@@ -45,6 +45,9 @@ pub enum ReporterError {
     /// The retrieval password could not be read.
     #[error(transparent)]
     Backup(#[from] crate::fleet::backup::BackupError),
+    /// The state directory for the spool could not be created.
+    #[error("creating the state directory for the hub spool: {0}")]
+    StateDir(#[from] crate::fsutil::WriteError),
 }
 
 impl crate::exit::HasExitStatus for ReporterError {
@@ -54,6 +57,7 @@ impl crate::exit::HasExitStatus for ReporterError {
             ReporterError::Spool(err) => err.exit_status(),
             ReporterError::Client(err) => err.exit_status(),
             ReporterError::Backup(err) => err.exit_status(),
+            ReporterError::StateDir(err) => crate::exit::ExitStatus::for_io(&err.source),
         }
     }
 }
@@ -120,6 +124,7 @@ impl Reporter {
             return Ok(None);
         };
         let node_id = node_id(config, hostname)?;
+        crate::fsutil::create_dir_all(state_dir, 0o750)?;
         let spool = Spool::open(&state_dir.join(SPOOL_FILE), hub.spool.max_records).await?;
         let client = HubClient::new(hub)?;
         let records = RecordFactory::new(config, config_path.to_path_buf(), node_id, hostname)?
