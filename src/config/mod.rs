@@ -32,7 +32,7 @@ pub use load::{
 };
 pub use model::{
     AdvancedConfig, AgentConfig, CliConfig, ClockSyncConfig, Config, HttpConfig, HubConfig,
-    LinuxSpecificConfig,
+    HubSpoolConfig, LinuxSpecificConfig,
 };
 pub use outputs::{
     BackoffConfig, ElasticsearchConfig, HttpScheme, MonitoringConfig, OutputConfig, SslConfig,

@@ -206,10 +206,45 @@ pub struct HubConfig {
     /// TLS settings for the hub connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssl: Option<SslConfig>,
+    /// The password backups are sealed with (argon2id + AES-256-GCM); the hub never sees it.
+    /// Without one (or `retrieval_password_file`), backups leave every secret out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrieval_password: Option<Secret>,
+    /// A file whose first line is the retrieval password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retrieval_password_file: Option<PathBuf>,
+    /// |offset| above which an `offset_exceeded` event is sent, in ns (default 100 000 =
+    /// 100 µs, the MiFID II bound); 0 turns the alert off.
+    #[serde(default = "default_offset_alert_ns")]
+    pub offset_alert_ns: u64,
+    /// The durable spool that holds records until the hub acknowledges them.
+    #[serde(default)]
+    pub spool: HubSpoolConfig,
 }
 
 fn default_report_interval() -> ConfigDuration {
     ConfigDuration(Duration::from_secs(15 * 60))
+}
+
+fn default_offset_alert_ns() -> u64 {
+    100_000
+}
+
+/// `hub.spool`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HubSpoolConfig {
+    /// Records kept while the hub is unreachable (default 10 000): beyond it the oldest
+    /// reports are dropped; events and backups are kept up to twice this.
+    pub max_records: u64,
+}
+
+impl Default for HubSpoolConfig {
+    fn default() -> Self {
+        HubSpoolConfig {
+            max_records: 10_000,
+        }
+    }
 }
 
 impl Config {
@@ -225,6 +260,7 @@ impl Config {
         copy.monitoring.redact();
         if let Some(hub) = &mut copy.hub {
             redact_option(&mut hub.api_key);
+            redact_option(&mut hub.retrieval_password);
             if let Some(ssl) = &mut hub.ssl {
                 ssl.redact();
             }

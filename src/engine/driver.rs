@@ -7,6 +7,7 @@ use super::surfaces::Surfaces;
 use super::{EngineError, settings};
 use crate::clock::{Clock, InterferenceDetector, InterferenceEvent, SystemClock};
 use crate::config::{self, Config};
+use crate::fleet::reporter::{HubSnapshot, Reporter};
 use crate::observe::{
     ControlCommand, ControlRequest, LogBuffer, ObserveState, SnapshotSource, SourceSelector,
     SyncSnapshot,
@@ -43,6 +44,7 @@ struct Daemon {
     snapshot_tx: watch::Sender<SyncSnapshot>,
     /// The running configuration, redacted, for `config` requests.
     config_tx: watch::Sender<serde_json::Value>,
+    hub_rx: watch::Receiver<Option<HubSnapshot>>,
     host: String,
     notifier: Notifier,
     notify_failed: bool,
@@ -76,6 +78,13 @@ pub async fn run(
     let bound = crate::observe::bind_socket(&options.socket_path, 0o660, group)?;
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let (config_tx, config_rx) = watch::channel(redacted_document(&config));
+    let (hub_tx, hub_rx) = watch::channel(None);
+    let reporter = Reporter::start(&config, &options.config_path, &options.state_dir, &host)
+        .await?
+        .map(|reporter| {
+            let run = reporter.run(snapshot_rx.clone(), logs.clone(), hub_tx, stop_rx.clone());
+            tokio::spawn(run)
+        });
     let observe_state = ObserveState::new(snapshot_rx, logs)
         .with_control(control_tx)
         .with_config(config_rx);
@@ -94,6 +103,7 @@ pub async fn run(
         updates_tx,
         snapshot_tx,
         config_tx,
+        hub_rx,
     };
     let mut daemon = Daemon::start(options, config, clock, channels, host)?;
     daemon.notify(|n, status| n.ready(status));
@@ -130,6 +140,9 @@ pub async fn run(
     let _ = stop_tx.send(true);
     let _ = observe_task.await;
     surfaces.join().await;
+    if let Some(reporter) = reporter {
+        let _ = reporter.await;
+    }
     drop(bound.file);
     Ok(())
 }
@@ -144,6 +157,8 @@ struct Channels {
     updates_tx: mpsc::Sender<SourceUpdate>,
     snapshot_tx: watch::Sender<SyncSnapshot>,
     config_tx: watch::Sender<serde_json::Value>,
+    /// The fleet reporter's counters for the snapshot's `hub` section.
+    hub_rx: watch::Receiver<Option<HubSnapshot>>,
 }
 
 impl Daemon {
@@ -158,6 +173,7 @@ impl Daemon {
             updates_tx,
             snapshot_tx,
             config_tx,
+            hub_rx,
         } = channels;
         let now = clock.now()?;
         let core = settings::build_core(&config, options.force_monitor, clock.frequency()?, now);
@@ -175,6 +191,7 @@ impl Daemon {
             updates_tx,
             snapshot_tx,
             config_tx,
+            hub_rx,
             host,
             notifier: Notifier::from_env(),
             notify_failed: false,
@@ -260,7 +277,9 @@ impl Daemon {
 
     fn publish(&mut self) -> Result<(), EngineError> {
         let now = self.now()?;
-        let snapshot = super::snapshot::build(&self.core, now, &self.host, self.adjusts_clock());
+        let mut snapshot =
+            super::snapshot::build(&self.core, now, &self.host, self.adjusts_clock());
+        snapshot.hub = self.hub_rx.borrow().clone();
         self.snapshot_tx.send_replace(snapshot);
         self.tasks
             .set_server_state(super::snapshot::server_state(&self.core, now));

@@ -44,6 +44,9 @@ pub enum EngineError {
     /// The in-process SSH shell could not start (credentials, host key, port).
     #[error(transparent)]
     Ssh(#[from] crate::ssh::SshError),
+    /// The fleet reporter could not start (spool, TLS files, node id).
+    #[error(transparent)]
+    Reporter(#[from] crate::fleet::reporter::ReporterError),
 }
 
 impl HasExitStatus for EngineError {
@@ -58,6 +61,7 @@ impl HasExitStatus for EngineError {
             EngineError::Plan(_) => ExitStatus::Config,
             EngineError::Api(err) => err.exit_status(),
             EngineError::Ssh(err) => err.exit_status(),
+            EngineError::Reporter(err) => err.exit_status(),
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct SyncSnapshot {
     /// Recent engine events, oldest first, at most [`SyncSnapshot::MAX_EVENTS`].
     #[serde(default)]
     pub events: Vec<EventRecord>,
+    /// The fleet reporter's spool and push counters, when `hub:` is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<crate::fleet::reporter::HubSnapshot>,
 }
 
 impl SyncSnapshot {
@@ -52,6 +55,7 @@ impl SyncSnapshot {
             clock: ClockSnapshot::unsynchronized(generated_at),
             sources: Vec::new(),
             events: Vec::new(),
+            hub: None,
         }
     }
 

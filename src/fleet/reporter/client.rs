@@ -1,0 +1,222 @@
+//! The HTTP client that pushes spooled records to the hub: reqwest over rustls (aws-lc-rs),
+//! trusting `hub.ssl.certificate_authorities` (and the system's roots when none are given),
+//! with an optional client certificate, Bearer auth with `hub.api_key`.
+
+use super::schedule::PushResult;
+use super::spool::RecordKind;
+use crate::config::{HubConfig, KeySource, SslConfig, VerificationMode};
+use crate::secret::Secret;
+use crate::time::Duration;
+use std::path::{Path, PathBuf};
+
+/// How long one push may take, connect included.
+pub const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// The longest reason kept from a hub's error answer.
+const MAX_REASON: usize = 512;
+
+/// Why the hub client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// A TLS file could not be read.
+    #[error("hub.ssl: reading {file}: {source}")]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A TLS file or the client could not be set up.
+    #[error("hub.ssl: {0}")]
+    Tls(String),
+}
+
+impl crate::exit::HasExitStatus for ClientError {
+    fn exit_status(&self) -> crate::exit::ExitStatus {
+        match self {
+            ClientError::Read { source, .. } => crate::exit::ExitStatus::for_io(source),
+            ClientError::Tls(_) => crate::exit::ExitStatus::Config,
+        }
+    }
+}
+
+/// Pushes records to one hub.
+#[derive(Debug, Clone)]
+pub struct HubClient {
+    http: reqwest::Client,
+    base: url::Url,
+    api_key: Option<Secret>,
+}
+
+fn read(file: &Path) -> Result<Vec<u8>, ClientError> {
+    std::fs::read(file).map_err(|source| ClientError::Read {
+        file: file.to_path_buf(),
+        source,
+    })
+}
+
+fn tls_error(err: reqwest::Error) -> ClientError {
+    ClientError::Tls(err.to_string())
+}
+
+impl HubClient {
+    /// A client for the hub `hub` describes.
+    pub fn new(hub: &HubConfig) -> Result<Self, ClientError> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(PUSH_TIMEOUT)
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .user_agent(format!("shiwa/{}", crate::version::VERSION));
+        if let Some(ssl) = &hub.ssl {
+            builder = with_tls(builder, ssl)?;
+        }
+        Ok(HubClient {
+            http: builder.build().map_err(tls_error)?,
+            base: hub.url.clone(),
+            api_key: hub.api_key.clone(),
+        })
+    }
+
+    /// `{url}/api/v1/{kind}`.
+    fn endpoint(&self, kind: RecordKind) -> String {
+        let base = self.base.as_str().trim_end_matches('/');
+        format!("{base}/api/v1/{}", kind.name())
+    }
+
+    /// POSTs one record's JSON and classifies the answer.
+    pub async fn push(&self, kind: RecordKind, body: Vec<u8>) -> PushResult {
+        let mut request = self
+            .http
+            .post(self.endpoint(kind))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(key) = &self.api_key {
+            request = request.bearer_auth(key.expose());
+        }
+        match request.send().await {
+            Ok(response) => classify(response).await,
+            Err(err) => PushResult::Failed {
+                reason: describe(&err),
+                retry_after: None,
+            },
+        }
+    }
+}
+
+fn with_tls(
+    mut builder: reqwest::ClientBuilder,
+    ssl: &SslConfig,
+) -> Result<reqwest::ClientBuilder, ClientError> {
+    if ssl.enabled == Some(false) {
+        return Ok(builder);
+    }
+    let mut roots = Vec::new();
+    for file in &ssl.certificate_authorities {
+        let bundle = reqwest::Certificate::from_pem_bundle(&read(file)?)
+            .map_err(|err| ClientError::Tls(format!("{}: {err}", file.display())))?;
+        roots.extend(bundle);
+    }
+    if !roots.is_empty() {
+        builder = builder.tls_certs_only(roots);
+    }
+    if let Some(certificate) = &ssl.certificate {
+        let mut pem = read(certificate)?;
+        match &ssl.key {
+            Some(KeySource::Path(key)) => pem.extend(read(key)?),
+            Some(KeySource::Inline(key)) => pem.extend(key.expose().as_bytes()),
+            None => {}
+        }
+        let identity = reqwest::Identity::from_pem(&pem)
+            .map_err(|err| ClientError::Tls(format!("{}: {err}", certificate.display())))?;
+        builder = builder.identity(identity);
+    }
+    match ssl.verification_mode {
+        Some(VerificationMode::None) => builder = builder.tls_danger_accept_invalid_certs(true),
+        Some(VerificationMode::Certificate) => {
+            builder = builder.tls_danger_accept_invalid_hostnames(true);
+        }
+        Some(VerificationMode::Full | VerificationMode::Strict) | None => {}
+    }
+    Ok(builder)
+}
+
+/// The hub contract: 201 stored, 200 duplicate, 400/413 refused for good, 401/403 key
+/// refused, anything else (429, 5xx, a proxy's 502, a 404 from a wrong URL) retried.
+async fn classify(response: reqwest::Response) -> PushResult {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<i64>().ok())
+        .filter(|secs| *secs >= 0)
+        .map(Duration::from_secs);
+    match status {
+        201 => PushResult::Stored,
+        200 => PushResult::Duplicate,
+        400 | 413 => {
+            let body = response.bytes().await.unwrap_or_default();
+            PushResult::Refused {
+                status,
+                reason: refusal_reason(status, &body),
+            }
+        }
+        401 | 403 => PushResult::Unauthorized { status },
+        _ => PushResult::Failed {
+            reason: format!("HTTP {status}"),
+            retry_after,
+        },
+    }
+}
+
+/// The hub's `{"error": ..., "field": ...}` as one line, or the status.
+fn refusal_reason(status: u16, body: &[u8]) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let text = |key: &str| {
+        parsed
+            .as_ref()
+            .and_then(|v| v.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let mut reason = match (text("field"), text("error")) {
+        (Some(field), Some(error)) => format!("HTTP {status}: {field}: {error}"),
+        (None, Some(error)) => format!("HTTP {status}: {error}"),
+        _ => format!("HTTP {status}"),
+    };
+    if reason.len() > MAX_REASON {
+        let mut cut = MAX_REASON;
+        while !reason.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        reason.truncate(cut);
+    }
+    reason
+}
+
+/// A transport error with its causes (`connection refused`, a TLS failure).
+fn describe(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_carry_the_hubs_field_and_reason() {
+        let body = br#"{"error": "unknown event type", "field": "type"}"#;
+        assert_eq!(
+            refusal_reason(400, body),
+            "HTTP 400: type: unknown event type"
+        );
+        assert_eq!(refusal_reason(413, b"<html>"), "HTTP 413");
+        let long = format!(r#"{{"error": "{}"}}"#, "é".repeat(600));
+        assert!(refusal_reason(400, long.as_bytes()).len() <= MAX_REASON);
+    }
+}
