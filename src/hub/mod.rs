@@ -3,4 +3,5 @@
 //! and closed ports, alerts through webhooks, serves a dashboard, and hands a node's backup
 //! back to `shiwa recover`.
 
+pub mod alerts;
 pub mod sweep;

@@ -356,7 +356,7 @@ pub fn hub_event(
 
 /// 32 hex digits of the SHA-256 of `parts` (each length-prefixed, so parts cannot collide by
 /// shifting characters between them).
-fn derived_id(parts: &[&str]) -> RecordId {
+pub(crate) fn derived_id(parts: &[&str]) -> RecordId {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
     for part in parts {

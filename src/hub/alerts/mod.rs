@@ -1,0 +1,19 @@
+//! Alerts: hub and node events → notifications to webhooks.
+//!
+//! - [`settings`]: the `alerts:` section ([`AlertSettings`]) and URL redaction.
+//! - [`engine`]: pure: routing by severity, per node + type cooldown, repeat while a problem
+//!   persists, resolved notices ([`AlertEngine`] → [`Notification`]s).
+//! - [`format`]: pure: generic JSON, Discord and Slack payloads.
+//! - [`delivery`]: the driver: POST with retries and backoff, one [`AttemptRecord`] per
+//!   attempt for the notification log.
+
+pub mod delivery;
+pub mod engine;
+pub mod format;
+pub mod settings;
+
+pub use delivery::{AttemptOutcome, AttemptRecord, Delivery, DeliveryError, WebhookSender};
+pub use engine::{AlertEngine, Notification, NotificationKind};
+pub use settings::{
+    AlertSettings, AlertSettingsError, DeliverySettings, WebhookFormat, WebhookSettings, redact_url,
+};
