@@ -4,4 +4,5 @@
 //! back to `shiwa recover`.
 
 pub mod alerts;
+pub mod checks;
 pub mod sweep;
