@@ -243,3 +243,40 @@ async fn a_closed_port_and_a_slow_receiver_fail_every_attempt_without_the_url() 
         }
     }
 }
+
+#[tokio::test]
+async fn the_alert_task_delivers_a_problem_and_its_resolution_and_logs_both() {
+    let (base, shared) = receiver(0).await;
+    let settings = settings(&base, &[("generic", WebhookFormat::Generic)]);
+    let sender = WebhookSender::new(&settings).expect("sender");
+    let (events, events_rx) = tokio::sync::mpsc::channel(16);
+    let (records_tx, mut records) = tokio::sync::mpsc::unbounded_channel();
+    let engine = AlertEngine::new(&settings);
+    let task = tokio::spawn(shiwa::hub::alerts::run_alerts(
+        engine,
+        sender,
+        events_rx,
+        records_tx,
+        std::future::pending(),
+    ));
+    let node = NodeId::new("gm-1").expect("node id");
+    let now = shiwa::hub::alerts::wall_now();
+    for event_type in [EventType::NodeDown, EventType::NodeRecovered] {
+        let event = hub_event(&node, event_type, now, format!("{event_type}"), Map::new());
+        events.send(event).await.expect("send the event");
+        let record = tokio::time::timeout(Duration::from_secs(5), records.recv())
+            .await
+            .expect("a record within 5 s")
+            .expect("the task is running");
+        assert_eq!(record.outcome, AttemptOutcome::Delivered);
+        assert_eq!(record.event_type, EventType::NodeDown);
+    }
+    drop(events);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the task ends when the events channel closes")
+        .expect("no panic");
+    let received = shared.lock().expect("lock");
+    let statuses: Vec<&Value> = received.bodies.iter().map(|(_, b)| &b["status"]).collect();
+    assert_eq!(statuses, [&json!("firing"), &json!("resolved")]);
+}
