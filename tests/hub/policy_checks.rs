@@ -270,3 +270,82 @@ async fn a_port_that_never_answers_times_out_within_the_timeout() {
     );
     stop(task).await;
 }
+
+#[tokio::test]
+async fn the_check_task_raises_port_down_and_port_up_in_real_time() {
+    use shiwa::hub::checks::{CheckCommand, run_checks};
+    let (tcp, tcp_task) = tcp_server("127.0.0.1:0").await;
+    let settings = CheckSettings {
+        interval: shiwa::config::ConfigDuration(std::time::Duration::from_millis(150)),
+        timeout: shiwa::config::ConfigDuration(std::time::Duration::from_millis(100)),
+        ..CheckSettings::default()
+    };
+    settings.validate().expect("valid");
+    let prober = Prober::new(settings.timeout.0).expect("prober");
+    let (commands, commands_rx) = tokio::sync::mpsc::channel(4);
+    let (outcomes_tx, mut outcomes) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(run_checks(
+        CheckScheduler::new(&settings),
+        prober,
+        commands_rx,
+        outcomes_tx,
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let node = NodeId::new("gm-1").expect("node id");
+    let ports = declared(tcp, tcp)[..1].to_vec();
+    let watch = CheckCommand::Watch {
+        node_id: node.clone(),
+        host: "127.0.0.1".into(),
+        ports,
+    };
+    commands.send(watch).await.expect("send");
+    type Outcomes = tokio::sync::mpsc::UnboundedReceiver<shiwa::hub::checks::CheckOutcome>;
+    async fn next_outcome(outcomes: &mut Outcomes) -> shiwa::hub::checks::CheckOutcome {
+        tokio::time::timeout(std::time::Duration::from_secs(5), outcomes.recv())
+            .await
+            .expect("an outcome within 5 s")
+            .expect("the task runs")
+    }
+    // Waits for the next port event; returns it and the samples up to it.
+    async fn next_event(outcomes: &mut Outcomes) -> (Vec<bool>, EventType) {
+        let mut samples = Vec::new();
+        loop {
+            let outcome = next_outcome(outcomes).await;
+            samples.push(outcome.sample.up);
+            if let Some(event) = outcome.event {
+                return (samples, event.event_type);
+            }
+        }
+    }
+    for _ in 0..3 {
+        let outcome = next_outcome(&mut outcomes).await;
+        assert!(
+            outcome.sample.up && outcome.event.is_none(),
+            "an up port is quiet"
+        );
+    }
+    stop(tcp_task).await;
+    let (samples, event) = next_event(&mut outcomes).await;
+    assert_eq!(event, EventType::PortDown);
+    assert_eq!(
+        samples.iter().rev().take(2).collect::<Vec<_>>(),
+        [&false, &false]
+    );
+    let (_, tcp_task) = tcp_server(&tcp.to_string()).await;
+    let (samples, event) = next_event(&mut outcomes).await;
+    assert_eq!(event, EventType::PortUp);
+    assert_eq!(samples.last(), Some(&true));
+    commands
+        .send(CheckCommand::Forget { node_id: node })
+        .await
+        .expect("send");
+    let _ = stop_tx.send(());
+    tokio::time::timeout(std::time::Duration::from_secs(5), task)
+        .await
+        .expect("stops on shutdown")
+        .expect("no panic");
+    stop(tcp_task).await;
+}
