@@ -147,19 +147,10 @@ impl WebhookSender {
 
     /// Delivers `notification`, retrying as `alerts.delivery` says.
     pub async fn deliver(&self, notification: &Notification) -> Delivery {
-        let mut attempts = Vec::new();
         let Some(target) = self.targets.get(&notification.webhook) else {
-            let record = self.record(notification, "<unknown webhook>", 1, wall_now());
-            attempts.push(AttemptRecord {
-                outcome: AttemptOutcome::Failed,
-                error: Some(format!("no webhook named `{}`", notification.webhook)),
-                ..record
-            });
-            return Delivery {
-                delivered: false,
-                attempts,
-            };
+            return self.unknown_webhook(notification);
         };
+        let mut attempts = Vec::new();
         let body = render(notification, target.format);
         let total = self.delivery.attempts.max(1);
         for number in 1..=total {
@@ -213,6 +204,18 @@ impl WebhookSender {
         Delivery {
             delivered: false,
             attempts,
+        }
+    }
+
+    fn unknown_webhook(&self, notification: &Notification) -> Delivery {
+        let record = self.record(notification, "<unknown webhook>", 1, wall_now());
+        Delivery {
+            delivered: false,
+            attempts: vec![AttemptRecord {
+                outcome: AttemptOutcome::Failed,
+                error: Some(format!("no webhook named `{}`", notification.webhook)),
+                ..record
+            }],
         }
     }
 
