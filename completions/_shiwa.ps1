@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a configuration (envelope, YAML or JSON), validating it before writing')
             [CompletionResult]::new('setup-pki', 'setup-pki', [CompletionResultType]::ParameterValue, 'Create a CA, client and server certificates (replaces the openssl recipe)')
             [CompletionResult]::new('systemd-install', 'systemd-install', [CompletionResultType]::ParameterValue, 'Write hardened systemd units for shiwa''s long-running subcommands')
+            [CompletionResult]::new('recover', 'recover', [CompletionResultType]::ParameterValue, 'Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -283,6 +284,23 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'shiwa;recover' {
+            [CompletionResult]::new('--hub', '--hub', [CompletionResultType]::ParameterName, 'The hub''s base URL')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'The node to recover')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the retrieval password from FILE (first line) instead of prompting')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Restore under DIR (a mounted disk, an image, a scratch directory)')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Restore backup version N instead of the latest')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM, e.g. from setup-pki) for the hub')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be written and installed; write nothing')
+            [CompletionResult]::new('--no-start', '--no-start', [CompletionResultType]::ParameterName, 'Restore the files but do not install or start the sync unit')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as JSON')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'shiwa;help' {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
@@ -294,6 +312,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a configuration (envelope, YAML or JSON), validating it before writing')
             [CompletionResult]::new('setup-pki', 'setup-pki', [CompletionResultType]::ParameterValue, 'Create a CA, client and server certificates (replaces the openssl recipe)')
             [CompletionResult]::new('systemd-install', 'systemd-install', [CompletionResultType]::ParameterValue, 'Write hardened systemd units for shiwa''s long-running subcommands')
+            [CompletionResult]::new('recover', 'recover', [CompletionResultType]::ParameterValue, 'Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -341,6 +360,9 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;help;systemd-install' {
+            break
+        }
+        'shiwa;help;recover' {
             break
         }
         'shiwa;help;help' {

@@ -34,6 +34,9 @@ _shiwa() {
             shiwa,query)
                 cmd="shiwa__subcmd__query"
                 ;;
+            shiwa,recover)
+                cmd="shiwa__subcmd__recover"
+                ;;
             shiwa,serve-api)
                 cmd="shiwa__subcmd__serve__subcmd__api"
                 ;;
@@ -97,6 +100,9 @@ _shiwa() {
             shiwa__subcmd__help,query)
                 cmd="shiwa__subcmd__help__subcmd__query"
                 ;;
+            shiwa__subcmd__help,recover)
+                cmd="shiwa__subcmd__help__subcmd__recover"
+                ;;
             shiwa__subcmd__help,serve-api)
                 cmd="shiwa__subcmd__help__subcmd__serve__subcmd__api"
                 ;;
@@ -143,7 +149,7 @@ _shiwa() {
 
     case "${cmd}" in
         shiwa)
-            opts="-c -h -V --config --log-level --help --version sync status serve-api cli-ssh query config export import setup-pki systemd-install help"
+            opts="-c -h -V --config --log-level --help --version sync status serve-api cli-ssh query config export import setup-pki systemd-install recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -447,7 +453,7 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help)
-            opts="sync status serve-api cli-ssh query config export import setup-pki systemd-install help"
+            opts="sync status serve-api cli-ssh query config export import setup-pki systemd-install recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -587,6 +593,20 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help__subcmd__query)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__recover)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -792,6 +812,56 @@ _shiwa() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__recover)
+            opts="-c -h --hub --node --password-file --root --version --ca --dry-run --no-start --json --config --log-level --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hub)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand import 'Import a configuration (envelope, YAML or JSON), validating it before writing'
             cand setup-pki 'Create a CA, client and server certificates (replaces the openssl recipe)'
             cand systemd-install 'Write hardened systemd units for shiwa''s long-running subcommands'
+            cand recover 'Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'shiwa;sync'= {
@@ -255,6 +256,22 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'shiwa;recover'= {
+            cand --hub 'The hub''s base URL'
+            cand --node 'The node to recover'
+            cand --password-file 'Read the retrieval password from FILE (first line) instead of prompting'
+            cand --root 'Restore under DIR (a mounted disk, an image, a scratch directory)'
+            cand --version 'Restore backup version N instead of the latest'
+            cand --ca 'Trust this CA certificate (PEM, e.g. from setup-pki) for the hub'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --dry-run 'Show what would be written and installed; write nothing'
+            cand --no-start 'Restore the files but do not install or start the sync unit'
+            cand --json 'Print the result as JSON'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'shiwa;help'= {
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
@@ -266,6 +283,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand import 'Import a configuration (envelope, YAML or JSON), validating it before writing'
             cand setup-pki 'Create a CA, client and server certificates (replaces the openssl recipe)'
             cand systemd-install 'Write hardened systemd units for shiwa''s long-running subcommands'
+            cand recover 'Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'shiwa;help;sync'= {
@@ -299,6 +317,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;setup-pki'= {
         }
         &'shiwa;help;systemd-install'= {
+        }
+        &'shiwa;help;recover'= {
         }
         &'shiwa;help;help'= {
         }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod errors;
 pub mod exit;
 pub mod fleet;
 pub mod fsutil;

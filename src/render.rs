@@ -186,6 +186,25 @@ pub fn ago(now: Timestamp, then: Timestamp) -> String {
     }
 }
 
+/// The files `shiwa recover` restored (or would): path, mode, size, what changed.
+pub fn restore_table(entries: &[crate::fleet::restore::RestoreEntry]) -> Table {
+    let mut rows = table(["File", "Mode", "Bytes", "Change"]);
+    for entry in entries {
+        let change = match entry.change {
+            crate::fleet::restore::Change::Create => "create",
+            crate::fleet::restore::Change::Replace => "replace",
+            crate::fleet::restore::Change::Unchanged => "unchanged",
+        };
+        rows.add_row([
+            entry.path.clone(),
+            format!("{:04o}", entry.mode),
+            entry.bytes.to_string(),
+            change.to_string(),
+        ]);
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

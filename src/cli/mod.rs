@@ -16,6 +16,7 @@ mod generate;
 mod import;
 mod output;
 mod query;
+mod recover;
 mod serve_api;
 mod setup_pki;
 mod status;
@@ -115,6 +116,8 @@ pub enum Command {
     SetupPki(setup_pki::SetupPkiArgs),
     /// Write hardened systemd units for shiwa's long-running subcommands
     SystemdInstall(systemd_install::SystemdInstallArgs),
+    /// Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)
+    Recover(recover::RecoverArgs),
     /// Generate shell completions and man pages
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -157,6 +160,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::ServeApi(args) => serve_api::run(args, global),
         Command::CliSsh(args) => cli_ssh::run(args, global),
         Command::SystemdInstall(args) => systemd_install::run(args, global),
+        Command::Recover(args) => recover::run(args),
         Command::Generate(args) => generate::run(args),
     }
 }
@@ -189,6 +193,15 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::engine::EngineError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::fleet::recovery::RecoveryError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::fleet::backup::BackupError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::fleet::restore::RestoreError>() {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {

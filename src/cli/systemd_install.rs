@@ -34,7 +34,7 @@ pub struct SystemdInstallArgs {
     units: Vec<UnitKind>,
 
     /// User and group the services run as (created as a system user when missing)
-    #[arg(long, value_name = "NAME", default_value = "shiwa")]
+    #[arg(long, value_name = "NAME", default_value = systemd::unit::DEFAULT_USER)]
     user: String,
 
     /// The shiwa binary the units run [default: this executable]
@@ -42,11 +42,11 @@ pub struct SystemdInstallArgs {
     binary: Option<PathBuf>,
 
     /// Seconds systemd waits before restarting a failed service
-    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    #[arg(long, value_name = "SECONDS", default_value_t = systemd::unit::DEFAULT_RESTART_SEC)]
     restart_sec: u32,
 
     /// Watchdog timeout of the sync unit in seconds (0 turns it off)
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = systemd::unit::DEFAULT_WATCHDOG_SEC)]
     watchdog_sec: u32,
 
     /// Open the units' ports while they run (ExecStartPre=/ExecStopPost= lines)
@@ -82,14 +82,11 @@ pub struct SystemdInstallArgs {
 
 pub fn run(args: SystemdInstallArgs, global: &super::GlobalArgs) -> anyhow::Result<ExitStatus> {
     let request = request(&args, global)?;
-    let mut notes = systemd::preflight(&request, args.dry_run)?;
-    let plan = systemd::build_plan(&request, &systemd::probe_host(&request)?)?;
-    notes.extend(plan.notes.iter().cloned());
-    let outcomes = if args.dry_run {
-        systemd::planned(&plan)
-    } else {
-        systemd::execute(&plan)?
-    };
+    let systemd::InstallRun {
+        plan,
+        outcomes,
+        notes,
+    } = systemd::install(&request, args.dry_run)?;
     if args.json {
         let report = InstallReport::new(&request, &plan, &outcomes, &notes, args.dry_run);
         output::print_json(&report)?;

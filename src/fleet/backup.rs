@@ -82,6 +82,7 @@ impl crate::exit::HasExitStatus for BackupError {
         match self {
             BackupError::Read { source, .. } => crate::exit::ExitStatus::for_io(source),
             BackupError::PasswordFile { .. } => crate::exit::ExitStatus::Config,
+            BackupError::WrongPassword => crate::exit::ExitStatus::Permission,
             _ => crate::exit::ExitStatus::Failure,
         }
     }

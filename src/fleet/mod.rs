@@ -15,6 +15,7 @@ pub mod backup;
 pub mod event_type;
 pub mod host;
 pub mod ids;
+pub mod recovery;
 pub mod reporter;
 pub mod restore;
 pub mod wire;

@@ -8,6 +8,7 @@
 
 use super::wire::BackupFile;
 use crate::fsutil::{self, WriteError};
+use crate::systemd::{InstallRequest, Operation, Target, UnitKind, UnitSettings};
 use base64::Engine as _;
 use serde::Serialize;
 use std::path::{Component, Path, PathBuf};
@@ -34,6 +35,9 @@ pub enum RestoreError {
         /// The decoder's message.
         reason: String,
     },
+    /// The bundle has no files (so no config to install a unit for).
+    #[error("the backup holds no files")]
+    Empty,
     /// The same path appears twice.
     #[error("backup file {0} appears twice in the bundle")]
     Duplicate(String),
@@ -87,6 +91,26 @@ pub struct RestorePlan {
     pub root: PathBuf,
     /// The files, in bundle order.
     pub entries: Vec<RestoreEntry>,
+}
+
+impl RestorePlan {
+    /// The `systemd-install` request for the restored node: the sync unit running `binary`
+    /// on the restored config (the bundle's first file, as backups put it), live when the
+    /// root is `/`, staged under the root otherwise.
+    pub fn sync_unit(&self, binary: PathBuf) -> Result<InstallRequest, RestoreError> {
+        let config = self.entries.first().ok_or(RestoreError::Empty)?;
+        let target = if self.root == Path::new("/") {
+            Target::Live
+        } else {
+            Target::Root(self.root.clone())
+        };
+        Ok(InstallRequest {
+            kinds: vec![UnitKind::Sync],
+            settings: UnitSettings::with_defaults(binary, PathBuf::from(&config.path)),
+            target,
+            operation: Operation::Install { start: true },
+        })
+    }
 }
 
 /// Checks every file of the bundle and works out what writing it under `root` would change.

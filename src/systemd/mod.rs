@@ -31,7 +31,7 @@ pub use plan::{
     Action, FileChange, HostState, InstallRequest, Operation, Plan, RenderedUnit, Target,
     build_plan,
 };
-pub use report::{ActionOutcome, ActionStatus, InstallReport, planned};
+pub use report::{ActionOutcome, ActionStatus, InstallReport, InstallRun, install, planned};
 pub use unit::{Port, Protocol, UnitKind, UnitSettings, UnitSpec, render_unit};
 
 use crate::exit::ExitStatus;

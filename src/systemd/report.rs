@@ -176,3 +176,35 @@ mod tests {
         );
     }
 }
+
+/// What [`install`] did (or, in a dry run, would do).
+#[derive(Debug, Clone)]
+pub struct InstallRun {
+    /// The plan that was carried out.
+    pub plan: crate::systemd::Plan,
+    /// One outcome per action.
+    pub outcomes: Vec<ActionOutcome>,
+    /// Preflight and plan notes for the operator.
+    pub notes: Vec<String>,
+}
+
+/// The whole install (`shiwa systemd-install`, and `shiwa recover` after a restore): checks
+/// the preconditions, probes the host, plans, and carries the plan out unless `dry_run`.
+pub fn install(
+    request: &crate::systemd::InstallRequest,
+    dry_run: bool,
+) -> Result<InstallRun, crate::systemd::SystemdError> {
+    let mut notes = crate::systemd::preflight(request, dry_run)?;
+    let plan = crate::systemd::build_plan(request, &crate::systemd::probe_host(request)?)?;
+    notes.extend(plan.notes.iter().cloned());
+    let outcomes = if dry_run {
+        planned(&plan)
+    } else {
+        crate::systemd::execute(&plan)?
+    };
+    Ok(InstallRun {
+        plan,
+        outcomes,
+        notes,
+    })
+}

@@ -234,6 +234,28 @@ pub struct UnitSettings {
     pub firewall: Firewall,
 }
 
+/// The service user `systemd-install` and `recover` use unless told otherwise.
+pub const DEFAULT_USER: &str = "shiwa";
+/// Default `RestartSec=`.
+pub const DEFAULT_RESTART_SEC: u32 = 5;
+/// Default `WatchdogSec=` of the sync unit.
+pub const DEFAULT_WATCHDOG_SEC: u32 = 30;
+
+impl UnitSettings {
+    /// The default settings for `binary` and `config`: user [`DEFAULT_USER`], the default
+    /// timers, no firewall lines.
+    pub fn with_defaults(binary: PathBuf, config: PathBuf) -> Self {
+        UnitSettings {
+            binary,
+            config,
+            user: DEFAULT_USER.into(),
+            restart_sec: DEFAULT_RESTART_SEC,
+            watchdog_sec: DEFAULT_WATCHDOG_SEC,
+            firewall: Firewall::None,
+        }
+    }
+}
+
 #[cfg(test)]
 impl UnitSettings {
     /// Typical settings for tests: `/usr/bin/shiwa`, `/etc/shiwa/shiwa.yml`, user `shiwa`.

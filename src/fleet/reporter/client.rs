@@ -94,7 +94,7 @@ impl HubClient {
         match request.send().await {
             Ok(response) => classify(response).await,
             Err(err) => PushResult::Failed {
-                reason: describe(&err),
+                reason: crate::errors::with_causes(&err),
                 retry_after: None,
             },
         }
@@ -190,18 +190,6 @@ fn refusal_reason(status: u16, body: &[u8]) -> String {
         reason.truncate(cut);
     }
     reason
-}
-
-/// A transport error with its causes (`connection refused`, a TLS failure).
-fn describe(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
