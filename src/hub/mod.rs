@@ -2,3 +2,5 @@
 //! the hub stores them (SQLite or PostgreSQL), watches for silent nodes (dead-man's switch)
 //! and closed ports, alerts through webhooks, serves a dashboard, and hands a node's backup
 //! back to `shiwa recover`.
+
+pub mod store;
