@@ -13,6 +13,7 @@ mod cli_ssh;
 mod config;
 mod export;
 mod generate;
+mod hub;
 mod import;
 mod output;
 mod query;
@@ -113,6 +114,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Create a CA, client and server certificates (replaces the openssl recipe)
     SetupPki(setup_pki::SetupPkiArgs),
+    /// Run the fleet hub (reports, events, backups from nodes), or manage its nodes
+    Hub(hub::HubArgs),
     /// Write hardened systemd units for shiwa's long-running subcommands
     SystemdInstall(systemd_install::SystemdInstallArgs),
     /// Generate shell completions and man pages
@@ -157,6 +160,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::ServeApi(args) => serve_api::run(args, global),
         Command::CliSsh(args) => cli_ssh::run(args, global),
         Command::SystemdInstall(args) => systemd_install::run(args, global),
+        Command::Hub(args) => hub::run(args, global),
         Command::Generate(args) => generate::run(args),
     }
 }
@@ -189,6 +193,18 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::engine::EngineError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hub::config::HubConfigError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hub::server::HubServeError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hub::store::StoreError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hub::nodes::NodeError>() {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {

@@ -3,4 +3,8 @@
 //! and closed ports, alerts through webhooks, serves a dashboard, and hands a node's backup
 //! back to `shiwa recover`.
 
+pub mod api;
+pub mod config;
+pub mod nodes;
+pub mod server;
 pub mod store;
