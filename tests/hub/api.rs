@@ -4,11 +4,13 @@
 use super::support::{ADMIN_KEY, Hub, backup, curl, event, have_curl, post, postgres, report};
 use crate::support::{have_tool, require};
 
+const OPENAPI: &str = include_str!("../../docs/hub-openapi.json");
+
 fn admin() -> String {
     format!("Authorization: Bearer {ADMIN_KEY}")
 }
 
-fn ingest_replay_and_refusals(hub: &Hub) -> String {
+fn ingest_replay_and_refusals(hub: &Hub) -> (String, String) {
     let dir = &hub.dir;
     let (key, password) = hub.add_node("gm-1");
     let (other_key, _) = hub.add_node("gm-2");
@@ -95,7 +97,7 @@ fn ingest_replay_and_refusals(hub: &Hub) -> String {
     let (status, _) = post(&url, &key, &report("gm-1", "report-0003", 3, 0), dir);
     assert_eq!(status, 403, "blocked");
     shiwa_block(hub, "gm-1", "unblock");
-    password
+    (key, password)
 }
 
 fn shiwa_block(hub: &Hub, node: &str, action: &str) {
@@ -173,7 +175,7 @@ fn metrics_and_not_found(hub: &Hub) {
     let (status, _, text) = curl(&[&hub.url("/metrics")]);
     assert_eq!(status, 200);
     assert!(
-        text.contains("shiwa_hub_ingest_total{kind=\"report\",outcome=\"new\"} 1"),
+        text.contains("shiwa_hub_ingest_total{kind=\"report\",outcome=\"new\"} 2"),
         "{text}"
     );
     assert!(text.contains("shiwa_hub_nodes{state=\"new\"} 2"), "{text}");
@@ -199,9 +201,72 @@ fn metrics_and_not_found(hub: &Hub) {
     assert!(body.contains("\"status\":404"), "{body}");
 }
 
+fn documented(method: &str, path: &str, status: u16, body: &str) {
+    let json: serde_json::Value = serde_json::from_str(body).expect("JSON body");
+    crate::api::assert_documented_in(OPENAPI, method, path, status, &json);
+}
+
+fn responses_match_the_openapi_document(hub: &Hub, key: &str, password: &str) {
+    let admin = admin();
+    let get = |path: &str, doc_path: &str, header: &str| {
+        let (status, _, body) = curl(&["-H", header, &hub.url(path)]);
+        documented("get", doc_path, status, &body);
+        status
+    };
+    assert_eq!(get("/api/v1/nodes", "/api/v1/nodes", &admin), 200);
+    assert_eq!(get("/api/v1/nodes/gm-1", "/api/v1/nodes/{id}", &admin), 200);
+    assert_eq!(
+        get("/api/v1/nodes/nobody", "/api/v1/nodes/{id}", &admin),
+        404
+    );
+    let history = "/api/v1/nodes/gm-1/history?period=400d";
+    assert_eq!(get(history, "/api/v1/nodes/{id}/history", &admin), 200);
+    assert_eq!(
+        get(
+            "/api/v1/nodes/gm-1/history?period=x",
+            "/api/v1/nodes/{id}/history",
+            &admin
+        ),
+        400
+    );
+    assert_eq!(
+        get("/api/v1/events?since=400d", "/api/v1/events", &admin),
+        200
+    );
+    assert_eq!(get("/api/v1/events", "/api/v1/events", "X-None: 1"), 401);
+    let retrieval = format!("X-Retrieval-Password: {password}");
+    assert_eq!(
+        get("/api/v1/recovery/gm-1", "/api/v1/recovery/{id}", &retrieval),
+        200
+    );
+    assert_eq!(get("/healthz", "/healthz", "X-None: 1"), 200);
+    let (status, json) = post(
+        &hub.url("/api/v1/report"),
+        key,
+        &report("gm-1", "report-0009", 9, 5),
+        &hub.dir,
+    );
+    documented("post", "/api/v1/report", status, &json.to_string());
+    let (status, json) = post(
+        &hub.url("/api/v1/report"),
+        key,
+        "{\"wire_version\":1}",
+        &hub.dir,
+    );
+    assert_eq!(status, 400);
+    documented("post", "/api/v1/report", status, &json.to_string());
+    let (status, _, body) = curl(&[
+        "-H",
+        &format!("X-Retrieval-Password: {password}"),
+        &hub.url("/api/v1/openapi.json"),
+    ]);
+    assert_eq!((status, body.trim()), (200, OPENAPI.trim()));
+}
+
 fn exercise(mut hub: Hub) {
-    let password = ingest_replay_and_refusals(&hub);
+    let (key, password) = ingest_replay_and_refusals(&hub);
     reads_etags_csv_and_recovery(&hub, &password);
+    responses_match_the_openapi_document(&hub, &key, &password);
     metrics_and_not_found(&hub);
     assert_eq!(hub.terminate(), Some(0), "SIGTERM: clean exit");
 }
