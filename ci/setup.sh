@@ -28,6 +28,7 @@ PACKAGES=(
     "wrk           wrk"              # ci/bench-api.sh
     "openssh-client ssh"             # real SSH client against the shell (ssh, ssh-keygen, ssh-keyscan)
     "sshpass       sshpass"          # password logins to the shell
+    "postgresql    -"                # hub store conformance + hub tests on a throwaway cluster
 )
 
 installed() {

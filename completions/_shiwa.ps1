@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the configuration as a JSON envelope (for backups and provisioning)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a configuration (envelope, YAML or JSON), validating it before writing')
             [CompletionResult]::new('setup-pki', 'setup-pki', [CompletionResultType]::ParameterValue, 'Create a CA, client and server certificates (replaces the openssl recipe)')
+            [CompletionResult]::new('hub', 'hub', [CompletionResultType]::ParameterValue, 'Run the fleet hub (reports, events, backups from nodes), or manage its nodes')
             [CompletionResult]::new('systemd-install', 'systemd-install', [CompletionResultType]::ParameterValue, 'Write hardened systemd units for shiwa''s long-running subcommands')
             [CompletionResult]::new('recover', 'recover', [CompletionResultType]::ParameterValue, 'Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -262,6 +263,198 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'shiwa;hub' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Add, list, rotate keys of, block or remove nodes (works on the database directly)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'shiwa;hub;node' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The database [default: hub.yaml''s database_url]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (for provisioning scripts)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a node; prints its API key and retrieval password once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List nodes')
+            [CompletionResult]::new('rotate-key', 'rotate-key', [CompletionResultType]::ParameterValue, 'Replace a node''s API key; prints the new one once')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a node and everything stored for it')
+            [CompletionResult]::new('block', 'block', [CompletionResultType]::ParameterValue, 'Refuse a node''s pushes (403) and skip it in the sweep')
+            [CompletionResult]::new('unblock', 'unblock', [CompletionResultType]::ParameterValue, 'Accept a node''s pushes again')
+            [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Put a node in maintenance (on) or take it out (off)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'shiwa;hub;node;add' {
+            [CompletionResult]::new('--report-interval', '--report-interval', [CompletionResultType]::ParameterName, 'How often the node reports (e.g. 15m)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'A port for the hub to check: NAME:PORT (TCP) or NAME:PORT:/path (HTTP GET)')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The database [default: hub.yaml''s database_url]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (for provisioning scripts)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;hub;node;list' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The database [default: hub.yaml''s database_url]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (for provisioning scripts)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;hub;node;rotate-key' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The database [default: hub.yaml''s database_url]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (for provisioning scripts)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;hub;node;remove' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The database [default: hub.yaml''s database_url]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (for provisioning scripts)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;hub;node;block' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The database [default: hub.yaml''s database_url]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (for provisioning scripts)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;hub;node;unblock' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The database [default: hub.yaml''s database_url]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (for provisioning scripts)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;hub;node;maintenance' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'The database [default: hub.yaml''s database_url]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (for provisioning scripts)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;hub;node;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a node; prints its API key and retrieval password once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List nodes')
+            [CompletionResult]::new('rotate-key', 'rotate-key', [CompletionResultType]::ParameterValue, 'Replace a node''s API key; prints the new one once')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a node and everything stored for it')
+            [CompletionResult]::new('block', 'block', [CompletionResultType]::ParameterValue, 'Refuse a node''s pushes (403) and skip it in the sweep')
+            [CompletionResult]::new('unblock', 'unblock', [CompletionResultType]::ParameterValue, 'Accept a node''s pushes again')
+            [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Put a node in maintenance (on) or take it out (off)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'shiwa;hub;node;help;add' {
+            break
+        }
+        'shiwa;hub;node;help;list' {
+            break
+        }
+        'shiwa;hub;node;help;rotate-key' {
+            break
+        }
+        'shiwa;hub;node;help;remove' {
+            break
+        }
+        'shiwa;hub;node;help;block' {
+            break
+        }
+        'shiwa;hub;node;help;unblock' {
+            break
+        }
+        'shiwa;hub;node;help;maintenance' {
+            break
+        }
+        'shiwa;hub;node;help;help' {
+            break
+        }
+        'shiwa;hub;help' {
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Add, list, rotate keys of, block or remove nodes (works on the database directly)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'shiwa;hub;help;node' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a node; prints its API key and retrieval password once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List nodes')
+            [CompletionResult]::new('rotate-key', 'rotate-key', [CompletionResultType]::ParameterValue, 'Replace a node''s API key; prints the new one once')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a node and everything stored for it')
+            [CompletionResult]::new('block', 'block', [CompletionResultType]::ParameterValue, 'Refuse a node''s pushes (403) and skip it in the sweep')
+            [CompletionResult]::new('unblock', 'unblock', [CompletionResultType]::ParameterValue, 'Accept a node''s pushes again')
+            [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Put a node in maintenance (on) or take it out (off)')
+            break
+        }
+        'shiwa;hub;help;node;add' {
+            break
+        }
+        'shiwa;hub;help;node;list' {
+            break
+        }
+        'shiwa;hub;help;node;rotate-key' {
+            break
+        }
+        'shiwa;hub;help;node;remove' {
+            break
+        }
+        'shiwa;hub;help;node;block' {
+            break
+        }
+        'shiwa;hub;help;node;unblock' {
+            break
+        }
+        'shiwa;hub;help;node;maintenance' {
+            break
+        }
+        'shiwa;hub;help;help' {
+            break
+        }
         'shiwa;systemd-install' {
             [CompletionResult]::new('--unit', '--unit', [CompletionResultType]::ParameterName, 'Units to install (repeat the option or separate with commas)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'User and group the services run as (created as a system user when missing)')
@@ -311,6 +504,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Export the configuration as a JSON envelope (for backups and provisioning)')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Import a configuration (envelope, YAML or JSON), validating it before writing')
             [CompletionResult]::new('setup-pki', 'setup-pki', [CompletionResultType]::ParameterValue, 'Create a CA, client and server certificates (replaces the openssl recipe)')
+            [CompletionResult]::new('hub', 'hub', [CompletionResultType]::ParameterValue, 'Run the fleet hub (reports, events, backups from nodes), or manage its nodes')
             [CompletionResult]::new('systemd-install', 'systemd-install', [CompletionResultType]::ParameterValue, 'Write hardened systemd units for shiwa''s long-running subcommands')
             [CompletionResult]::new('recover', 'recover', [CompletionResultType]::ParameterValue, 'Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -357,6 +551,41 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;help;setup-pki' {
+            break
+        }
+        'shiwa;help;hub' {
+            [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Add, list, rotate keys of, block or remove nodes (works on the database directly)')
+            break
+        }
+        'shiwa;help;hub;node' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a node; prints its API key and retrieval password once')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List nodes')
+            [CompletionResult]::new('rotate-key', 'rotate-key', [CompletionResultType]::ParameterValue, 'Replace a node''s API key; prints the new one once')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a node and everything stored for it')
+            [CompletionResult]::new('block', 'block', [CompletionResultType]::ParameterValue, 'Refuse a node''s pushes (403) and skip it in the sweep')
+            [CompletionResult]::new('unblock', 'unblock', [CompletionResultType]::ParameterValue, 'Accept a node''s pushes again')
+            [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Put a node in maintenance (on) or take it out (off)')
+            break
+        }
+        'shiwa;help;hub;node;add' {
+            break
+        }
+        'shiwa;help;hub;node;list' {
+            break
+        }
+        'shiwa;help;hub;node;rotate-key' {
+            break
+        }
+        'shiwa;help;hub;node;remove' {
+            break
+        }
+        'shiwa;help;hub;node;block' {
+            break
+        }
+        'shiwa;help;hub;node;unblock' {
+            break
+        }
+        'shiwa;help;hub;node;maintenance' {
             break
         }
         'shiwa;help;systemd-install' {

@@ -28,6 +28,9 @@ _shiwa() {
             shiwa,help)
                 cmd="shiwa__subcmd__help"
                 ;;
+            shiwa,hub)
+                cmd="shiwa__subcmd__hub"
+                ;;
             shiwa,import)
                 cmd="shiwa__subcmd__import"
                 ;;
@@ -94,6 +97,9 @@ _shiwa() {
             shiwa__subcmd__help,help)
                 cmd="shiwa__subcmd__help__subcmd__help"
                 ;;
+            shiwa__subcmd__help,hub)
+                cmd="shiwa__subcmd__help__subcmd__hub"
+                ;;
             shiwa__subcmd__help,import)
                 cmd="shiwa__subcmd__help__subcmd__import"
                 ;;
@@ -127,8 +133,113 @@ _shiwa() {
             shiwa__subcmd__help__subcmd__export,config)
                 cmd="shiwa__subcmd__help__subcmd__export__subcmd__config"
                 ;;
+            shiwa__subcmd__help__subcmd__hub,node)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node"
+                ;;
+            shiwa__subcmd__help__subcmd__hub__subcmd__node,add)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__add"
+                ;;
+            shiwa__subcmd__help__subcmd__hub__subcmd__node,block)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__block"
+                ;;
+            shiwa__subcmd__help__subcmd__hub__subcmd__node,list)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__list"
+                ;;
+            shiwa__subcmd__help__subcmd__hub__subcmd__node,maintenance)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__maintenance"
+                ;;
+            shiwa__subcmd__help__subcmd__hub__subcmd__node,remove)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__remove"
+                ;;
+            shiwa__subcmd__help__subcmd__hub__subcmd__node,rotate-key)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__rotate__subcmd__key"
+                ;;
+            shiwa__subcmd__help__subcmd__hub__subcmd__node,unblock)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__unblock"
+                ;;
             shiwa__subcmd__help__subcmd__import,config)
                 cmd="shiwa__subcmd__help__subcmd__import__subcmd__config"
+                ;;
+            shiwa__subcmd__hub,help)
+                cmd="shiwa__subcmd__hub__subcmd__help"
+                ;;
+            shiwa__subcmd__hub,node)
+                cmd="shiwa__subcmd__hub__subcmd__node"
+                ;;
+            shiwa__subcmd__hub__subcmd__help,help)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__help"
+                ;;
+            shiwa__subcmd__hub__subcmd__help,node)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__node"
+                ;;
+            shiwa__subcmd__hub__subcmd__help__subcmd__node,add)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__add"
+                ;;
+            shiwa__subcmd__hub__subcmd__help__subcmd__node,block)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__block"
+                ;;
+            shiwa__subcmd__hub__subcmd__help__subcmd__node,list)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__list"
+                ;;
+            shiwa__subcmd__hub__subcmd__help__subcmd__node,maintenance)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__maintenance"
+                ;;
+            shiwa__subcmd__hub__subcmd__help__subcmd__node,remove)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__remove"
+                ;;
+            shiwa__subcmd__hub__subcmd__help__subcmd__node,rotate-key)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__rotate__subcmd__key"
+                ;;
+            shiwa__subcmd__hub__subcmd__help__subcmd__node,unblock)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__unblock"
+                ;;
+            shiwa__subcmd__hub__subcmd__node,add)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__add"
+                ;;
+            shiwa__subcmd__hub__subcmd__node,block)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__block"
+                ;;
+            shiwa__subcmd__hub__subcmd__node,help)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help"
+                ;;
+            shiwa__subcmd__hub__subcmd__node,list)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__list"
+                ;;
+            shiwa__subcmd__hub__subcmd__node,maintenance)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__maintenance"
+                ;;
+            shiwa__subcmd__hub__subcmd__node,remove)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__remove"
+                ;;
+            shiwa__subcmd__hub__subcmd__node,rotate-key)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__rotate__subcmd__key"
+                ;;
+            shiwa__subcmd__hub__subcmd__node,unblock)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__unblock"
+                ;;
+            shiwa__subcmd__hub__subcmd__node__subcmd__help,add)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__add"
+                ;;
+            shiwa__subcmd__hub__subcmd__node__subcmd__help,block)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__block"
+                ;;
+            shiwa__subcmd__hub__subcmd__node__subcmd__help,help)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__help"
+                ;;
+            shiwa__subcmd__hub__subcmd__node__subcmd__help,list)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__list"
+                ;;
+            shiwa__subcmd__hub__subcmd__node__subcmd__help,maintenance)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__maintenance"
+                ;;
+            shiwa__subcmd__hub__subcmd__node__subcmd__help,remove)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__remove"
+                ;;
+            shiwa__subcmd__hub__subcmd__node__subcmd__help,rotate-key)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__rotate__subcmd__key"
+                ;;
+            shiwa__subcmd__hub__subcmd__node__subcmd__help,unblock)
+                cmd="shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__unblock"
                 ;;
             shiwa__subcmd__import,config)
                 cmd="shiwa__subcmd__import__subcmd__config"
@@ -149,7 +260,7 @@ _shiwa() {
 
     case "${cmd}" in
         shiwa)
-            opts="-c -h -V --config --log-level --help --version sync status serve-api cli-ssh query config export import setup-pki systemd-install recover help"
+            opts="-c -h -V --config --log-level --help --version sync status serve-api cli-ssh query config export import setup-pki hub systemd-install recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,7 +564,7 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help)
-            opts="sync status serve-api cli-ssh query config export import setup-pki systemd-install recover help"
+            opts="sync status serve-api cli-ssh query config export import setup-pki hub systemd-install recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,6 +664,132 @@ _shiwa() {
         shiwa__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub)
+            opts="node"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__node)
+            opts="add list rotate-key remove block unblock maintenance"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__block)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__maintenance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__rotate__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__node__subcmd__unblock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -683,6 +920,546 @@ _shiwa() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub)
+            opts="-c -h -V --config --log-level --help --version node help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help)
+            opts="node help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__node)
+            opts="add list rotate-key remove block unblock maintenance"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__block)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__maintenance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__rotate__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__node__subcmd__unblock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node)
+            opts="-c -h -V --database-url --json --config --log-level --help --version add list rotate-key remove block unblock maintenance help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__add)
+            opts="-c -h -V --report-interval --port --database-url --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --report-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__block)
+            opts="-c -h -V --database-url --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help)
+            opts="add list rotate-key remove block unblock maintenance help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__block)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__maintenance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__rotate__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__help__subcmd__unblock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__list)
+            opts="-c -h -V --database-url --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__maintenance)
+            opts="-c -h -V --database-url --json --config --log-level --help --version on off"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__remove)
+            opts="-c -h -V --database-url --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__rotate__subcmd__key)
+            opts="-c -h -V --database-url --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__node__subcmd__unblock)
+            opts="-c -h -V --database-url --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
             cand import 'Import a configuration (envelope, YAML or JSON), validating it before writing'
             cand setup-pki 'Create a CA, client and server certificates (replaces the openssl recipe)'
+            cand hub 'Run the fleet hub (reports, events, backups from nodes), or manage its nodes'
             cand systemd-install 'Write hardened systemd units for shiwa''s long-running subcommands'
             cand recover 'Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -235,6 +236,170 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'shiwa;hub'= {
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand node 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;hub;node'= {
+            cand --database-url 'The database [default: hub.yaml''s database_url]'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON (for provisioning scripts)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add a node; prints its API key and retrieval password once'
+            cand list 'List nodes'
+            cand rotate-key 'Replace a node''s API key; prints the new one once'
+            cand remove 'Remove a node and everything stored for it'
+            cand block 'Refuse a node''s pushes (403) and skip it in the sweep'
+            cand unblock 'Accept a node''s pushes again'
+            cand maintenance 'Put a node in maintenance (on) or take it out (off)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;hub;node;add'= {
+            cand --report-interval 'How often the node reports (e.g. 15m)'
+            cand --port 'A port for the hub to check: NAME:PORT (TCP) or NAME:PORT:/path (HTTP GET)'
+            cand --database-url 'The database [default: hub.yaml''s database_url]'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON (for provisioning scripts)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;hub;node;list'= {
+            cand --database-url 'The database [default: hub.yaml''s database_url]'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON (for provisioning scripts)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;hub;node;rotate-key'= {
+            cand --database-url 'The database [default: hub.yaml''s database_url]'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON (for provisioning scripts)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;hub;node;remove'= {
+            cand --database-url 'The database [default: hub.yaml''s database_url]'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON (for provisioning scripts)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;hub;node;block'= {
+            cand --database-url 'The database [default: hub.yaml''s database_url]'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON (for provisioning scripts)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;hub;node;unblock'= {
+            cand --database-url 'The database [default: hub.yaml''s database_url]'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON (for provisioning scripts)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;hub;node;maintenance'= {
+            cand --database-url 'The database [default: hub.yaml''s database_url]'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --json 'Print JSON (for provisioning scripts)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;hub;node;help'= {
+            cand add 'Add a node; prints its API key and retrieval password once'
+            cand list 'List nodes'
+            cand rotate-key 'Replace a node''s API key; prints the new one once'
+            cand remove 'Remove a node and everything stored for it'
+            cand block 'Refuse a node''s pushes (403) and skip it in the sweep'
+            cand unblock 'Accept a node''s pushes again'
+            cand maintenance 'Put a node in maintenance (on) or take it out (off)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;hub;node;help;add'= {
+        }
+        &'shiwa;hub;node;help;list'= {
+        }
+        &'shiwa;hub;node;help;rotate-key'= {
+        }
+        &'shiwa;hub;node;help;remove'= {
+        }
+        &'shiwa;hub;node;help;block'= {
+        }
+        &'shiwa;hub;node;help;unblock'= {
+        }
+        &'shiwa;hub;node;help;maintenance'= {
+        }
+        &'shiwa;hub;node;help;help'= {
+        }
+        &'shiwa;hub;help'= {
+            cand node 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'shiwa;hub;help;node'= {
+            cand add 'Add a node; prints its API key and retrieval password once'
+            cand list 'List nodes'
+            cand rotate-key 'Replace a node''s API key; prints the new one once'
+            cand remove 'Remove a node and everything stored for it'
+            cand block 'Refuse a node''s pushes (403) and skip it in the sweep'
+            cand unblock 'Accept a node''s pushes again'
+            cand maintenance 'Put a node in maintenance (on) or take it out (off)'
+        }
+        &'shiwa;hub;help;node;add'= {
+        }
+        &'shiwa;hub;help;node;list'= {
+        }
+        &'shiwa;hub;help;node;rotate-key'= {
+        }
+        &'shiwa;hub;help;node;remove'= {
+        }
+        &'shiwa;hub;help;node;block'= {
+        }
+        &'shiwa;hub;help;node;unblock'= {
+        }
+        &'shiwa;hub;help;node;maintenance'= {
+        }
+        &'shiwa;hub;help;help'= {
+        }
         &'shiwa;systemd-install'= {
             cand --unit 'Units to install (repeat the option or separate with commas)'
             cand --user 'User and group the services run as (created as a system user when missing)'
@@ -282,6 +447,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand export 'Export the configuration as a JSON envelope (for backups and provisioning)'
             cand import 'Import a configuration (envelope, YAML or JSON), validating it before writing'
             cand setup-pki 'Create a CA, client and server certificates (replaces the openssl recipe)'
+            cand hub 'Run the fleet hub (reports, events, backups from nodes), or manage its nodes'
             cand systemd-install 'Write hardened systemd units for shiwa''s long-running subcommands'
             cand recover 'Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -315,6 +481,32 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;import;config'= {
         }
         &'shiwa;help;setup-pki'= {
+        }
+        &'shiwa;help;hub'= {
+            cand node 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+        }
+        &'shiwa;help;hub;node'= {
+            cand add 'Add a node; prints its API key and retrieval password once'
+            cand list 'List nodes'
+            cand rotate-key 'Replace a node''s API key; prints the new one once'
+            cand remove 'Remove a node and everything stored for it'
+            cand block 'Refuse a node''s pushes (403) and skip it in the sweep'
+            cand unblock 'Accept a node''s pushes again'
+            cand maintenance 'Put a node in maintenance (on) or take it out (off)'
+        }
+        &'shiwa;help;hub;node;add'= {
+        }
+        &'shiwa;help;hub;node;list'= {
+        }
+        &'shiwa;help;hub;node;rotate-key'= {
+        }
+        &'shiwa;help;hub;node;remove'= {
+        }
+        &'shiwa;help;hub;node;block'= {
+        }
+        &'shiwa;help;hub;node;unblock'= {
+        }
+        &'shiwa;help;hub;node;maintenance'= {
         }
         &'shiwa;help;systemd-install'= {
         }

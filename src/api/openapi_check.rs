@@ -6,9 +6,20 @@ use serde_json::{Value, json};
 /// Validates `body` against `docs/openapi.json`'s schema for `GET path` answering `code`,
 /// strictly: a field the document does not list fails.
 pub fn assert_documented(path: &str, code: u16, body: &Value) {
-    let doc: Value = serde_json::from_str(include_str!("../../docs/openapi.json"))
-        .expect("docs/openapi.json is JSON");
-    let schema = &doc["paths"][path]["get"]["responses"][code.to_string()]["content"]["application/json"]
+    assert_documented_in(
+        include_str!("../../docs/openapi.json"),
+        "get",
+        path,
+        code,
+        body,
+    );
+}
+
+/// Validates `body` against `document`'s schema for `METHOD path` answering `code`, strictly
+/// (used for `docs/hub-openapi.json` too).
+pub fn assert_documented_in(document: &str, method: &str, path: &str, code: u16, body: &Value) {
+    let doc: Value = serde_json::from_str(document).expect("the OpenAPI document is JSON");
+    let schema = &doc["paths"][path][method]["responses"][code.to_string()]["content"]["application/json"]
         ["schema"];
     assert!(schema.is_object(), "{path} {code} is not documented");
     let mut root = json!({

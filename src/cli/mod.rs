@@ -13,6 +13,7 @@ mod cli_ssh;
 mod config;
 mod export;
 mod generate;
+mod hub;
 mod import;
 mod output;
 mod query;
@@ -114,6 +115,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Create a CA, client and server certificates (replaces the openssl recipe)
     SetupPki(setup_pki::SetupPkiArgs),
+    /// Run the fleet hub (reports, events, backups from nodes), or manage its nodes
+    Hub(hub::HubArgs),
     /// Write hardened systemd units for shiwa's long-running subcommands
     SystemdInstall(systemd_install::SystemdInstallArgs),
     /// Rebuild a node from its backup on the hub (config and PKI files, then the sync unit)
@@ -161,6 +164,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::CliSsh(args) => cli_ssh::run(args, global),
         Command::SystemdInstall(args) => systemd_install::run(args, global),
         Command::Recover(args) => recover::run(args),
+        Command::Hub(args) => hub::run(args, global),
         Command::Generate(args) => generate::run(args),
     }
 }
@@ -202,6 +206,18 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<crate::fleet::restore::RestoreError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hub::config::HubConfigError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hub::server::HubServeError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hub::store::StoreError>() {
+            return e.exit_status();
+        }
+        if let Some(e) = cause.downcast_ref::<crate::hub::nodes::NodeError>() {
             return e.exit_status();
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {

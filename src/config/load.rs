@@ -6,8 +6,8 @@ use super::diagnostic::{ConfigError, Diagnostic, Pos, Severity};
 use super::model::Config;
 use super::tree::{self, Entry, Node, NodeKind, join_key};
 use super::validate::validate;
-use serde::Deserialize;
-use std::collections::BTreeSet;
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -149,7 +149,11 @@ pub fn parse_tree(text: &str, origin: &str) -> Result<Node, ConfigError> {
 pub fn load_tree(mut tree: Node, origin: &str) -> Result<LoadedConfig, ConfigError> {
     let mut diagnostics = Vec::new();
     apply_aliases(&mut tree, origin, &mut diagnostics);
-    let (config, mut found, skipped) = deserialize_collecting(&tree, origin);
+    let (config, mut found, skipped) = deserialize_collecting::<Config>(&tree, origin);
+    let config = config.map(|(mut config, unimplemented)| {
+        config.unimplemented = unimplemented;
+        config
+    });
     diagnostics.append(&mut found);
     if let Some(config) = &config {
         diagnostics.extend(validate(config, &tree, origin, &skipped));
@@ -170,23 +174,54 @@ pub fn load_tree(mut tree: Node, origin: &str) -> Result<LoadedConfig, ConfigErr
     }
 }
 
-/// Deserializes, and on each failure records it, skips the failing subtree and tries again.
-/// Returns the config (when the root could be built), the problems, and the skipped paths.
-fn deserialize_collecting(
-    tree: &Node,
-    origin: &str,
-) -> (Option<Config>, Vec<Diagnostic>, BTreeSet<String>) {
+/// What [`deserialize_collecting`] returns: the value with the unimplemented Timebeat keys met
+/// (when the root could be built), the problems, and the skipped paths.
+type Collected<T> = (
+    Option<(T, BTreeMap<String, serde_json::Value>)>,
+    Vec<Diagnostic>,
+    BTreeSet<String>,
+);
+
+/// Reads and loads a YAML file into any `T` (`hub.yaml`) with the same positioned errors as
+/// the sync config (`FILE:LINE:COL: key.path: message`, every problem at once); returns it
+/// with its warnings.
+pub fn load_typed_file<T: DeserializeOwned>(
+    path: &Path,
+) -> Result<(T, Vec<Diagnostic>), ConfigError> {
+    let bytes = read_config_bytes(path)?;
+    let origin = path.display().to_string();
+    let tree = parse_tree(decode(&bytes, &origin)?, &origin)?;
+    let (value, mut diagnostics, _) = deserialize_collecting::<T>(&tree, &origin);
+    diagnostics.sort_by_key(|d| (d.pos.unwrap_or_default(), d.severity));
+    diagnostics.dedup();
+    match value {
+        Some((value, _)) if !diagnostics.iter().any(|d| d.severity == Severity::Error) => {
+            Ok((value, diagnostics))
+        }
+        _ => Err(ConfigError::Invalid {
+            file: origin,
+            diagnostics,
+        }),
+    }
+}
+
+/// Deserializes any `T` (the sync config, the hub's `hub.yaml`), and on each failure records
+/// it, skips the failing subtree and tries again.
+fn deserialize_collecting<T: DeserializeOwned>(tree: &Node, origin: &str) -> Collected<T> {
     let mut poisoned = BTreeSet::new();
     let mut fatal = Vec::new();
     for _ in 0..MAX_PASSES {
         let pass = Pass::new(&poisoned, origin);
-        let result = Config::deserialize(NodeDe::root(tree, &pass));
+        let result = T::deserialize(NodeDe::root(tree, &pass));
         let mut diagnostics = pass.diagnostics.into_inner();
         match result {
-            Ok(mut config) => {
-                config.unimplemented = pass.unimplemented.into_inner();
+            Ok(value) => {
                 fatal.append(&mut diagnostics);
-                return (Some(config), fatal, poisoned);
+                return (
+                    Some((value, pass.unimplemented.into_inner())),
+                    fatal,
+                    poisoned,
+                );
             }
             Err(err) => {
                 let path = err.path.clone().unwrap_or_default();

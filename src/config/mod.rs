@@ -28,7 +28,8 @@ pub use diagnostic::{ConfigError, Diagnostic, Pos, Severity};
 pub use document::{to_document, to_yaml};
 pub use http::{HttpAuthConfig, HttpTlsConfig};
 pub use load::{
-    DEFAULT_PATHS, LoadedConfig, MAX_CONFIG_BYTES, load_bytes, load_file, load_str, resolve_path,
+    DEFAULT_PATHS, LoadedConfig, MAX_CONFIG_BYTES, load_bytes, load_file, load_str,
+    load_typed_file, resolve_path,
 };
 pub use model::{
     AdvancedConfig, AgentConfig, CliConfig, ClockSyncConfig, Config, HttpConfig, HubConfig,

@@ -4,5 +4,10 @@
 //! back to `shiwa recover`.
 
 pub mod alerts;
+pub mod api;
 pub mod checks;
+pub mod config;
+pub mod nodes;
+pub mod server;
+pub mod store;
 pub mod sweep;

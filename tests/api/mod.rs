@@ -17,7 +17,7 @@ mod restart;
 mod tls_auth;
 
 use crate::support::{have_tool, require, shiwa_path};
-pub use openapi_check::assert_documented;
+pub use openapi_check::{assert_documented, assert_documented_in};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

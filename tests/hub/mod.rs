@@ -1,4 +1,9 @@
-//! `shiwa hub` end to end: a real hub on 127.0.0.1 driven with curl and real `sync` nodes.
+//! `shiwa hub` end to end: a real hub on 127.0.0.1 (SQLite, and PostgreSQL in a throwaway
+//! cluster) driven with curl.
 
+mod api;
+mod durability;
+mod hostile;
 mod policy_checks;
 mod policy_delivery;
+mod support;

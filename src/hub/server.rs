@@ -1,0 +1,210 @@
+//! `shiwa hub --config hub.yaml`: opens the store, binds, serves the API (plain or TLS) until
+//! the shutdown future resolves, and prunes old records daily (`retention.max_days`).
+//!
+//! Connection limits follow [`crate::api::server`]: request heads up to
+//! [`MAX_HEAD_BYTES`](crate::api::server::MAX_HEAD_BYTES), a head timeout, at most
+//! [`MAX_CONNECTIONS`](crate::api::server::MAX_CONNECTIONS) connections, and a drain of
+//! requests in flight on shutdown.
+
+use super::api::{HubState, router};
+use super::config::LoadedHubConfig;
+use super::store::{self, AnyStore, HubStore, StoreError};
+use crate::api::ApiStartError;
+use crate::api::server::{
+    DRAIN_TIMEOUT, HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_HEADERS,
+};
+use crate::exit::{ExitStatus, HasExitStatus};
+use crate::time::{Duration, Timestamp};
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+/// How often retention runs.
+pub const PRUNE_PERIOD: std::time::Duration = std::time::Duration::from_secs(86_400);
+
+/// Why the hub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum HubServeError {
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Binding or TLS files.
+    #[error(transparent)]
+    Start(#[from] ApiStartError),
+}
+
+impl HasExitStatus for HubServeError {
+    fn exit_status(&self) -> ExitStatus {
+        match self {
+            HubServeError::Store(err) => err.exit_status(),
+            HubServeError::Start(err) => err.exit_status(),
+        }
+    }
+}
+
+/// Runs the hub with `loaded` until `shutdown` resolves; `ready` is called with the bound
+/// address once it listens.
+pub async fn serve(
+    loaded: &LoadedHubConfig,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), HubServeError> {
+    match store::open(&loaded.config.database_url).await? {
+        AnyStore::Sqlite(store) => {
+            serve_with(store.clone(), loaded, ready, shutdown).await?;
+            store.close().await;
+        }
+        AnyStore::Postgres(store) => {
+            serve_with(store.clone(), loaded, ready, shutdown).await?;
+            store.close().await;
+        }
+    }
+    Ok(())
+}
+
+/// Runs the hub over an opened store.
+pub async fn serve_with<S: HubStore>(
+    store: S,
+    loaded: &LoadedHubConfig,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), HubServeError> {
+    let config = &loaded.config;
+    let tls = config
+        .tls
+        .as_ref()
+        .map(crate::api::tls::acceptor)
+        .transpose()?;
+    let bind_error = |error| ApiStartError::Bind {
+        address: config.listen.clone(),
+        error,
+    };
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(bind_error)?;
+    let address = listener.local_addr().map_err(bind_error)?;
+    let state = HubState::new(
+        store.clone(),
+        loaded.admin_key_sha256,
+        config.limits.max_body_bytes,
+        crate::ntp::driver::realtime_now,
+    );
+    tracing::info!(
+        address = %address,
+        tls = tls.is_some(),
+        database = %store::redact_url(&config.database_url),
+        "hub listening"
+    );
+    ready(address);
+    let retention = Duration::from_secs(i64::from(config.retention.max_days) * 86_400);
+    let pruner = tokio::spawn(prune_loop(store, retention));
+    accept_loop(listener, tls, router(state), shutdown).await;
+    pruner.abort();
+    Ok(())
+}
+
+async fn prune_loop<S: HubStore>(store: S, retention: Duration) {
+    let mut tick = tokio::time::interval(PRUNE_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let cutoff: Timestamp = crate::ntp::driver::realtime_now() - retention;
+        match store.prune(cutoff).await {
+            Ok(counts) => tracing::info!(
+                reports = counts.reports,
+                events = counts.events,
+                notifications = counts.notifications,
+                "hub retention: pruned"
+            ),
+            Err(err) => tracing::warn!(error = %err, "hub retention failed"),
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    tracing::warn!(error = %err, "hub: accept failed");
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            tracing::warn!(%peer, "hub: too many connections, closing a new one");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let (app, tls, watcher) = (app.clone(), tls.clone(), graceful.watcher());
+        tokio::spawn(async move {
+            let _permit = permit;
+            serve_connection(stream, peer, tls, app, watcher).await;
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("hub: requests still running after {DRAIN_TIMEOUT:?}; dropped");
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    watcher: Watcher,
+) {
+    match tls {
+        None => serve_http(stream, peer, app, watcher).await,
+        Some(acceptor) => match tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await {
+            Ok(Ok(stream)) => serve_http(stream, peer, app, watcher).await,
+            Ok(Err(err)) => tracing::debug!(%peer, error = %err, "TLS handshake failed"),
+            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+        },
+    }
+}
+
+async fn serve_http<T>(stream: T, peer: SocketAddr, app: Router, watcher: Watcher)
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service =
+        hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let mut request = request.map(axum::body::Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .max_headers(MAX_HEADERS)
+        .keep_alive(true);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    if let Err(err) = watcher.watch(connection).await {
+        tracing::debug!(%peer, error = %err, "hub HTTP connection ended with an error");
+    }
+}
