@@ -7,6 +7,7 @@
     reason = "tests wait for real processes with real time"
 )]
 
+mod real_hub;
 mod receiver;
 
 use crate::support::shiwa_path;

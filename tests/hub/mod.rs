@@ -6,4 +6,4 @@ mod durability;
 mod hostile;
 mod policy_checks;
 mod policy_delivery;
-mod support;
+pub mod support;
