@@ -46,28 +46,34 @@ enum NodeAction {
     List,
     /// Replace a node's API key; prints the new one once
     RotateKey {
+        /// The node's id
         #[arg(value_parser = parse_node)]
         node: NodeId,
     },
     /// Remove a node and everything stored for it
     Remove {
+        /// The node's id
         #[arg(value_parser = parse_node)]
         node: NodeId,
     },
     /// Refuse a node's pushes (403) and skip it in the sweep
     Block {
+        /// The node's id
         #[arg(value_parser = parse_node)]
         node: NodeId,
     },
     /// Accept a node's pushes again
     Unblock {
+        /// The node's id
         #[arg(value_parser = parse_node)]
         node: NodeId,
     },
     /// Put a node in maintenance (on) or take it out (off)
     Maintenance {
+        /// The node's id
         #[arg(value_parser = parse_node)]
         node: NodeId,
+        /// `on` or `off`
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
