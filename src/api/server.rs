@@ -95,42 +95,60 @@ impl ApiServer {
     /// Serves until `shutdown` resolves, then lets requests in flight finish.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let refresher = tokio::spawn(refresh_loop(self.state.clone()));
-        let app = router(self.state);
-        let graceful = GracefulShutdown::new();
-        let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-        tokio::pin!(shutdown);
-        loop {
-            let (stream, peer) = tokio::select! {
-                () = &mut shutdown => break,
-                accepted = self.listener.accept() => match accepted {
-                    Ok(accepted) => accepted,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "HTTP API: accept failed");
-                        continue;
-                    }
-                },
-            };
-            let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                tracing::warn!(%peer, "HTTP API: too many connections, closing a new one");
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            let app = app.clone();
-            let tls = self.tls.clone();
-            let watcher = graceful.watcher();
-            tokio::spawn(async move {
-                let _permit = permit;
-                serve_connection(stream, peer, tls, app, watcher).await;
-            });
-        }
-        drop(self.listener);
+        serve_app(
+            self.listener,
+            self.tls,
+            router(self.state),
+            shutdown,
+            "HTTP API",
+        )
+        .await;
         refresher.abort();
-        if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
-            .await
-            .is_err()
-        {
-            tracing::warn!("HTTP API: requests still running after {DRAIN_TIMEOUT:?}; dropped");
-        }
+    }
+}
+
+/// Serves `app` on `listener` (through TLS when `tls` is set) until `shutdown` resolves, then
+/// gives requests in flight [`DRAIN_TIMEOUT`] to finish: HTTP/1 with the head limits above, at
+/// most [`MAX_CONNECTIONS`] at once, each request carrying the peer's address as axum's
+/// `ConnectInfo`. `name` starts its log lines. Shared by the node API and the hub.
+pub async fn serve_app(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    shutdown: impl Future<Output = ()>,
+    name: &'static str,
+) {
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    tracing::warn!(error = %err, "{name}: accept failed");
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            tracing::warn!(%peer, "{name}: too many connections, closing a new one");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let (app, tls, watcher) = (app.clone(), tls.clone(), graceful.watcher());
+        tokio::spawn(async move {
+            let _permit = permit;
+            serve_connection(stream, peer, tls, app, watcher).await;
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("{name}: requests still running after {DRAIN_TIMEOUT:?}; dropped");
     }
 }
 
@@ -160,7 +178,11 @@ async fn serve_http<S>(
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        app.clone().oneshot(request.map(axum::body::Body::new))
+        let mut request = request.map(axum::body::Body::new);
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        app.clone().oneshot(request)
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder

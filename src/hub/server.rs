@@ -10,22 +10,10 @@ use super::api::{HubState, router};
 use super::config::LoadedHubConfig;
 use super::store::{self, AnyStore, HubStore, StoreError};
 use crate::api::ApiStartError;
-use crate::api::server::{
-    DRAIN_TIMEOUT, HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_HEADERS,
-};
 use crate::exit::{ExitStatus, HasExitStatus};
 use crate::time::{Duration, Timestamp};
-use axum::Router;
-use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
-use tokio_rustls::TlsAcceptor;
-use tower::ServiceExt;
+use tokio::net::TcpListener;
 
 /// How often retention runs.
 pub const PRUNE_PERIOD: std::time::Duration = std::time::Duration::from_secs(86_400);
@@ -106,7 +94,7 @@ pub async fn serve_with<S: HubStore>(
     ready(address);
     let retention = Duration::from_secs(i64::from(config.retention.max_days) * 86_400);
     let pruner = tokio::spawn(prune_loop(store, retention));
-    accept_loop(listener, tls, router(state), shutdown).await;
+    crate::api::server::serve_app(listener, tls, router(state), shutdown, "hub").await;
     pruner.abort();
     Ok(())
 }
@@ -126,85 +114,5 @@ async fn prune_loop<S: HubStore>(store: S, retention: Duration) {
             ),
             Err(err) => tracing::warn!(error = %err, "hub retention failed"),
         }
-    }
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    tls: Option<TlsAcceptor>,
-    app: Router,
-    shutdown: impl Future<Output = ()>,
-) {
-    let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    tracing::warn!(error = %err, "hub: accept failed");
-                    continue;
-                }
-            },
-        };
-        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-            tracing::warn!(%peer, "hub: too many connections, closing a new one");
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let (app, tls, watcher) = (app.clone(), tls.clone(), graceful.watcher());
-        tokio::spawn(async move {
-            let _permit = permit;
-            serve_connection(stream, peer, tls, app, watcher).await;
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("hub: requests still running after {DRAIN_TIMEOUT:?}; dropped");
-    }
-}
-
-async fn serve_connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    tls: Option<TlsAcceptor>,
-    app: Router,
-    watcher: Watcher,
-) {
-    match tls {
-        None => serve_http(stream, peer, app, watcher).await,
-        Some(acceptor) => match tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await {
-            Ok(Ok(stream)) => serve_http(stream, peer, app, watcher).await,
-            Ok(Err(err)) => tracing::debug!(%peer, error = %err, "TLS handshake failed"),
-            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
-        },
-    }
-}
-
-async fn serve_http<T>(stream: T, peer: SocketAddr, app: Router, watcher: Watcher)
-where
-    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let service =
-        hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-            let mut request = request.map(axum::body::Body::new);
-            request.extensions_mut().insert(ConnectInfo(peer));
-            app.clone().oneshot(request)
-        });
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEAD_TIMEOUT)
-        .max_buf_size(MAX_HEAD_BYTES)
-        .max_headers(MAX_HEADERS)
-        .keep_alive(true);
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
-    if let Err(err) = watcher.watch(connection).await {
-        tracing::debug!(%peer, error = %err, "hub HTTP connection ended with an error");
     }
 }
