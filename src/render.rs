@@ -205,6 +205,39 @@ pub fn restore_table(entries: &[crate::fleet::restore::RestoreEntry]) -> Table {
     rows
 }
 
+/// What `shiwa hub node add|rotate-key` prints: the secrets, once.
+pub fn provisioned_text(provisioned: &crate::hub::nodes::Provisioned) -> String {
+    let mut text = format!("node:               {}\n", provisioned.node_id);
+    if let Some(key) = &provisioned.api_key {
+        text.push_str(&format!("API key:            {}\n", key.expose()));
+    }
+    if let Some(password) = &provisioned.retrieval_password {
+        text.push_str(&format!("retrieval password: {}\n", password.expose()));
+    }
+    text.push_str("(shown once: the hub keeps only their hashes)");
+    text
+}
+
+/// `shiwa hub node list`: state, last seen, last offset and flags per node.
+pub fn hub_nodes_table(nodes: &[crate::hub::store::NodeRecord], now: Timestamp) -> Table {
+    let mut rows = table(["node", "state", "last seen", "offset", "flags"]);
+    for node in nodes {
+        let offset = node.last_report.as_ref().and_then(|r| r.offset_ns);
+        let flags: Vec<&str> = [(node.blocked, "blocked"), (node.maintenance, "maintenance")]
+            .into_iter()
+            .filter_map(|(set, name)| set.then_some(name))
+            .collect();
+        rows.add_row([
+            node.node_id.to_string(),
+            node.state.to_string(),
+            node.last_seen.map_or("never".into(), |t| ago(now, t)),
+            offset.map_or("-".into(), |ns| format!("{ns} ns")),
+            flags.join(","),
+        ]);
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

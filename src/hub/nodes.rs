@@ -211,6 +211,42 @@ pub async fn rotate_key<S: HubStore>(store: &S, node_id: NodeId) -> Result<Provi
     })
 }
 
+/// A change to an existing node's standing (`shiwa hub node remove|block|...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeChange {
+    /// Remove the node and everything stored for it.
+    Remove,
+    /// Refuse its pushes and skip it in the sweep (`true`), or accept them again.
+    Blocked(bool),
+    /// Put it in maintenance (`true`) or take it out.
+    Maintenance(bool),
+}
+
+/// Applies `change` to `node_id`; returns what was done, for people (`blocked`).
+pub async fn change<S: HubStore>(
+    store: &S,
+    node_id: &NodeId,
+    change: NodeChange,
+) -> Result<&'static str, NodeError> {
+    let (known, done) = match change {
+        NodeChange::Remove => (store.remove_node(node_id).await?, "removed"),
+        NodeChange::Blocked(on) => (
+            store.set_blocked(node_id, on).await?,
+            if on { "blocked" } else { "unblocked" },
+        ),
+        NodeChange::Maintenance(on) => (
+            store.set_maintenance(node_id, on).await?,
+            if on {
+                "in maintenance"
+            } else {
+                "out of maintenance"
+            },
+        ),
+    };
+    found(node_id, known)?;
+    Ok(done)
+}
+
 /// Turns `true` from the store into `Ok`, `false` into [`NodeError::Unknown`].
 pub fn found(node_id: &NodeId, found: bool) -> Result<(), NodeError> {
     if found {

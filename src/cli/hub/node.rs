@@ -4,7 +4,7 @@ use crate::config::ConfigDuration;
 use crate::exit::ExitStatus;
 use crate::fleet::NodeId;
 use crate::hub::config;
-use crate::hub::nodes::{self, Provisioned};
+use crate::hub::nodes::{self, NodeChange, Provisioned};
 use crate::hub::store::{self, AnyStore, HubStore};
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -97,14 +97,7 @@ pub async fn run(args: NodeArgs, config_path: &Path) -> anyhow::Result<ExitStatu
 
 async fn act<S: HubStore>(store: &S, args: NodeArgs) -> anyhow::Result<ExitStatus> {
     let now = crate::ntp::driver::realtime_now();
-    let done = |node: &NodeId, what: &str| {
-        if args.json {
-            println!("{}", serde_json::json!({ "node_id": node, "result": what }));
-        } else {
-            println!("{node}: {what}");
-        }
-    };
-    match args.action {
+    let (node, change) = match args.action {
         NodeAction::Add {
             node,
             report_interval,
@@ -116,87 +109,39 @@ async fn act<S: HubStore>(store: &S, args: NodeArgs) -> anyhow::Result<ExitStatu
                 .collect::<Result<_, _>>()?;
             let seconds = report_interval.0.as_secs();
             let provisioned = nodes::add(store, node, seconds, ports, now).await?;
-            print_provisioned(&provisioned, args.json)?;
+            return print_provisioned(&provisioned, args.json);
         }
-        NodeAction::List => list(store, args.json, now).await?,
         NodeAction::RotateKey { node } => {
-            print_provisioned(&nodes::rotate_key(store, node).await?, args.json)?;
+            return print_provisioned(&nodes::rotate_key(store, node).await?, args.json);
         }
-        NodeAction::Remove { node } => {
-            nodes::found(&node, store.remove_node(&node).await?)?;
-            done(&node, "removed");
+        NodeAction::List => {
+            let nodes = store.list_nodes().await?;
+            match args.json {
+                true => println!("{}", serde_json::json!({ "nodes": nodes })),
+                false => println!("{}", crate::render::hub_nodes_table(&nodes, now)),
+            }
+            return Ok(ExitStatus::Success);
         }
-        NodeAction::Block { node } => {
-            nodes::found(&node, store.set_blocked(&node, true).await?)?;
-            done(&node, "blocked");
-        }
-        NodeAction::Unblock { node } => {
-            nodes::found(&node, store.set_blocked(&node, false).await?)?;
-            done(&node, "unblocked");
-        }
-        NodeAction::Maintenance { node, state } => {
-            nodes::found(&node, store.set_maintenance(&node, state == "on").await?)?;
-            done(
-                &node,
-                if state == "on" {
-                    "in maintenance"
-                } else {
-                    "out of maintenance"
-                },
-            );
-        }
+        NodeAction::Remove { node } => (node, NodeChange::Remove),
+        NodeAction::Block { node } => (node, NodeChange::Blocked(true)),
+        NodeAction::Unblock { node } => (node, NodeChange::Blocked(false)),
+        NodeAction::Maintenance { node, state } => (node, NodeChange::Maintenance(state == "on")),
+    };
+    let done = nodes::change(store, &node, change).await?;
+    match args.json {
+        true => println!("{}", serde_json::json!({ "node_id": node, "result": done })),
+        false => println!("{node}: {done}"),
     }
     Ok(ExitStatus::Success)
 }
 
-fn print_provisioned(provisioned: &Provisioned, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!(
+fn print_provisioned(provisioned: &Provisioned, json: bool) -> anyhow::Result<ExitStatus> {
+    match json {
+        true => println!(
             "{}",
             serde_json::to_string(provisioned).context("rendering JSON")?
-        );
-        return Ok(());
+        ),
+        false => println!("{}", crate::render::provisioned_text(provisioned)),
     }
-    println!("node:               {}", provisioned.node_id);
-    if let Some(key) = &provisioned.api_key {
-        println!("API key:            {}", key.expose());
-    }
-    if let Some(password) = &provisioned.retrieval_password {
-        println!("retrieval password: {}", password.expose());
-    }
-    println!("(shown once: the hub keeps only their hashes)");
-    Ok(())
-}
-
-async fn list<S: HubStore>(
-    store: &S,
-    json: bool,
-    now: crate::time::Timestamp,
-) -> anyhow::Result<()> {
-    let nodes = store.list_nodes().await?;
-    if json {
-        println!("{}", serde_json::json!({ "nodes": nodes }));
-        return Ok(());
-    }
-    let mut table = crate::render::table(["node", "state", "last seen", "offset", "flags"]);
-    for node in &nodes {
-        let offset = node.last_report.as_ref().and_then(|r| r.offset_ns);
-        let mut flags = Vec::new();
-        if node.blocked {
-            flags.push("blocked");
-        }
-        if node.maintenance {
-            flags.push("maintenance");
-        }
-        table.add_row([
-            node.node_id.to_string(),
-            node.state.to_string(),
-            node.last_seen
-                .map_or("never".into(), |t| crate::render::ago(now, t)),
-            offset.map_or("-".into(), |ns| format!("{ns} ns")),
-            flags.join(","),
-        ]);
-    }
-    println!("{table}");
-    Ok(())
+    Ok(ExitStatus::Success)
 }
