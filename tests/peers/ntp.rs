@@ -186,14 +186,12 @@ fn ntpdig_and_sntp_accept_shiwas_answers() {
         let mut lab = Lab::new();
         start_shiwa_server(&mut lab);
         let client = lab.client().to_string();
-        let (offset, answers) = super::ntpdig_min_delay(&lab, "10.99.1.1", 9);
-        for answer in &answers {
+        let best = super::ntpdig_min_delay(&lab, "10.99.1.1", 9);
+        for answer in &best.answers {
             assert_eq!(answer["stratum"], 1, "{answer}");
         }
-        assert!(
-            offset.abs() < 50e-6,
-            "ntpdig offset {offset} s from shiwa (minimum-delay answer of 9): {answers:?}"
-        );
+        // shiwa stamps receive and transmit in the kernel: 10 µs of slack is generous.
+        best.assert_true_offset_zero("shiwa", 10e-6, 2e-3);
 
         let output = lab.run_in(&client, &["sntp", "-t", "2", "10.99.1.1"]);
         let stdout = String::from_utf8_lossy(&output.stdout);
