@@ -12,8 +12,19 @@
 //!   max_days: 90                                # reports, events, notifications
 //! limits:
 //!   max_body_bytes: 1048576                     # larger pushes get 413
+//! deadman: { stale_after: 2, down_after: 4, grace: 5m, sweep_interval: 60s, backup_max_age: 48h }
+//! checks: { enabled: true, interval: 60s, timeout: 5s }
+//! alerts: { webhooks: [ { name: ops, url: https://hooks.example/..., format: slack } ] }
 //! ```
+//!
+//! The `deadman`, `checks` and `alerts` sections are documented on
+//! [`DeadmanSettings`](super::sweep::DeadmanSettings),
+//! [`CheckSettings`](super::checks::CheckSettings) and
+//! [`AlertSettings`](super::alerts::AlertSettings).
 
+use super::alerts::AlertSettings;
+use super::checks::CheckSettings;
+use super::sweep::DeadmanSettings;
 use crate::config::{ConfigError, Diagnostic, HttpTlsConfig, load_typed_file};
 use crate::exit::{ExitStatus, HasExitStatus};
 use serde::Deserialize;
@@ -46,7 +57,12 @@ pub struct HubConfig {
     pub retention: RetentionConfig,
     /// Request limits.
     pub limits: LimitsConfig,
-    // The integrator adds `deadman`, `checks` and `alerts` sections here.
+    /// The dead-man's switch.
+    pub deadman: DeadmanSettings,
+    /// Active checks of the ports nodes declare.
+    pub checks: CheckSettings,
+    /// Webhook notifications.
+    pub alerts: AlertSettings,
 }
 
 impl Default for HubConfig {
@@ -59,6 +75,9 @@ impl Default for HubConfig {
             admin_key_file: None,
             retention: RetentionConfig::default(),
             limits: LimitsConfig::default(),
+            deadman: DeadmanSettings::default(),
+            checks: CheckSettings::default(),
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -110,6 +129,14 @@ pub enum HubConfigError {
         key: &'static str,
         /// What is wrong.
         reason: String,
+    },
+    /// A `deadman`, `checks` or `alerts` value is wrong (the message names the key).
+    #[error("{file}: {message}")]
+    Section {
+        /// The config file.
+        file: String,
+        /// `deadman.down_after: must be more than stale_after`.
+        message: String,
     },
     /// The admin key file cannot be read.
     #[error("{file}: admin_key_file: reading {}: {source}", path.display())]
@@ -175,6 +202,22 @@ pub fn load(path: &Path) -> Result<LoadedHubConfig, HubConfigError> {
             "must be at least 4096 (a report is about 1 KiB)".into(),
         ));
     }
+    let section = |message: String| HubConfigError::Section {
+        file: file.clone(),
+        message,
+    };
+    config
+        .deadman
+        .validate()
+        .map_err(|e| section(e.to_string()))?;
+    config
+        .checks
+        .validate()
+        .map_err(|e| section(e.to_string()))?;
+    config
+        .alerts
+        .validate()
+        .map_err(|e| section(e.to_string()))?;
     let admin_key_sha256 = match (&config.admin_key_sha256, &config.admin_key_file) {
         (Some(_), Some(_)) => {
             return Err(invalid(
@@ -260,6 +303,15 @@ mod tests {
         assert!(err.to_string().contains("limits.max_body_bytes"), "{err}");
         let err = load_text("listen: nowhere\n").unwrap_err();
         assert!(err.to_string().contains("listen: `nowhere`"), "{err}");
+        let err = load_text("deadman:\n  stale_after: 4\n  down_after: 2\n").unwrap_err();
+        assert!(err.to_string().contains("deadman.down_after"), "{err}");
+        assert_eq!(err.exit_status(), ExitStatus::Config);
+        let err = load_text("checks:\n  interval: 1s\n  timeout: 5s\n").unwrap_err();
+        assert!(err.to_string().contains("checks.interval"), "{err}");
+        let err = load_text("alerts:\n  webhooks:\n    - name: a\n      url: x\n").unwrap_err();
+        assert!(err.to_string().contains("alerts.webhooks"), "{err}");
+        let err = load_text("deadman:\n  stale_afterr: 4\n").unwrap_err();
+        assert!(err.to_string().contains("hub.yaml:2:"), "{err}");
         let err = load_text("admin_key_sha256: xyz\n").unwrap_err();
         assert!(err.to_string().contains("admin_key_sha256"), "{err}");
     }

@@ -5,9 +5,11 @@
 
 pub mod alerts;
 pub mod api;
+pub mod backup_watch;
 pub mod checks;
 pub mod config;
 pub mod nodes;
+pub mod policy;
 pub mod server;
 pub mod store;
 pub mod sweep;

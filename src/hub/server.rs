@@ -1,5 +1,6 @@
 //! `shiwa hub --config hub.yaml`: opens the store, binds, serves the API (plain or TLS) until
-//! the shutdown future resolves, and prunes old records daily (`retention.max_days`).
+//! the shutdown future resolves, prunes old records daily (`retention.max_days`), and runs
+//! the dead-man's switch, port checks and alerts beside it ([`super::policy`]).
 //!
 //! Connection limits follow [`crate::api::server`]: request heads up to
 //! [`MAX_HEAD_BYTES`](crate::api::server::MAX_HEAD_BYTES), a head timeout, at most
@@ -8,6 +9,7 @@
 
 use super::api::{HubState, router};
 use super::config::LoadedHubConfig;
+use super::policy::{self, PolicyStartError};
 use super::store::{self, AnyStore, HubStore, StoreError};
 use crate::api::ApiStartError;
 use crate::exit::{ExitStatus, HasExitStatus};
@@ -27,6 +29,9 @@ pub enum HubServeError {
     /// Binding or TLS files.
     #[error(transparent)]
     Start(#[from] ApiStartError),
+    /// The dead-man's switch, checks or alerts.
+    #[error(transparent)]
+    Policy(#[from] PolicyStartError),
 }
 
 impl HasExitStatus for HubServeError {
@@ -34,6 +39,7 @@ impl HasExitStatus for HubServeError {
         match self {
             HubServeError::Store(err) => err.exit_status(),
             HubServeError::Start(err) => err.exit_status(),
+            HubServeError::Policy(err) => err.exit_status(),
         }
     }
 }
@@ -85,6 +91,8 @@ pub async fn serve_with<S: HubStore>(
         config.limits.max_body_bytes,
         crate::ntp::driver::realtime_now,
     );
+    let (link, policy_tasks) = policy::start(store.clone(), config, state.counters.clone())?;
+    let state = state.with_policy(link);
     tracing::info!(
         address = %address,
         tls = tls.is_some(),
@@ -96,6 +104,7 @@ pub async fn serve_with<S: HubStore>(
     let pruner = tokio::spawn(prune_loop(store, retention));
     crate::api::server::serve_app(listener, tls, router(state), shutdown, "hub").await;
     pruner.abort();
+    drop(policy_tasks);
     Ok(())
 }
 

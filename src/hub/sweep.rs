@@ -9,6 +9,7 @@
 //! node, type and time, so raising the same transition twice is harmless (the store keeps
 //! one).
 
+pub use super::store::NodeState;
 use crate::config::ConfigDuration;
 use crate::fleet::{Event, EventType, NodeId, RecordId, WIRE_VERSION};
 use crate::time::{Duration, Timestamp};
@@ -24,6 +25,9 @@ use serde_json::{Map, Value, json};
 ///   grace: 5m             # after the hub starts, nobody goes stale or down
 ///   sweep_interval: 60s
 ///   default_report_interval: 15m  # for nodes that never reported
+///   backup_max_age: 48h   # backup_missed when a node's newest backup is older (0s: off)
+///   overrides:            # per-node thresholds
+///     gm-1: { stale_after: 3, down_after: 6 }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -39,6 +43,11 @@ pub struct DeadmanSettings {
     /// The interval assumed for a node that has never reported (default 15 min, the node
     /// side's default).
     pub default_report_interval: ConfigDuration,
+    /// A node whose newest backup is older than this gets a `backup_missed` event (default
+    /// 48 h: nodes push one daily and on every change; `0s` turns the check off).
+    pub backup_max_age: ConfigDuration,
+    /// Thresholds for particular nodes, by node id.
+    pub overrides: std::collections::BTreeMap<String, Multiples>,
 }
 
 impl Default for DeadmanSettings {
@@ -49,6 +58,8 @@ impl Default for DeadmanSettings {
             grace: ConfigDuration(std::time::Duration::from_secs(300)),
             sweep_interval: ConfigDuration(std::time::Duration::from_secs(60)),
             default_report_interval: ConfigDuration(std::time::Duration::from_secs(900)),
+            backup_max_age: ConfigDuration(std::time::Duration::from_secs(48 * 3600)),
+            overrides: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -77,6 +88,12 @@ impl DeadmanSettings {
             down_after: self.down_after,
         }
         .validate()?;
+        for (node, multiples) in &self.overrides {
+            multiples.validate().map_err(|err| DeadmanSettingsError {
+                key: "overrides",
+                reason: format!("{node}: {}: {}", err.key, err.reason),
+            })?;
+        }
         for (key, value) in [
             ("sweep_interval", self.sweep_interval),
             ("default_report_interval", self.default_report_interval),
@@ -103,6 +120,7 @@ impl DeadmanSettings {
 /// Stale and down thresholds as multiples of a report interval (a node's override, or the
 /// settings' defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Multiples {
     /// Intervals of silence before stale.
     pub stale_after: u32,
@@ -129,29 +147,6 @@ impl Multiples {
             });
         }
         Ok(())
-    }
-}
-
-/// Where the dead-man's switch has a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NodeState {
-    /// Reporting on time (also a node that was just added).
-    Ok,
-    /// Silent for longer than its stale threshold.
-    Stale,
-    /// Silent for longer than its down threshold.
-    Down,
-}
-
-impl NodeState {
-    /// The name stored and shown (`ok`, `stale`, `down`).
-    pub fn name(self) -> &'static str {
-        match self {
-            NodeState::Ok => "ok",
-            NodeState::Stale => "stale",
-            NodeState::Down => "down",
-        }
     }
 }
 
@@ -186,8 +181,9 @@ pub struct Transition {
     pub from: NodeState,
     /// Its new state, to store.
     pub to: NodeState,
-    /// `node_stale`, `node_down` or `node_recovered`, to store and alert on.
-    pub event: Event,
+    /// `node_stale`, `node_down` or `node_recovered`, to store and alert on (`None` for a new
+    /// node's first report: `new` → `ok` is not news).
+    pub event: Option<Event>,
 }
 
 /// When the hub started, for the grace period and to count silence from.
@@ -209,29 +205,38 @@ pub fn sweep(settings: &DeadmanSettings, clock: HubClock, nodes: &[NodeView]) ->
 }
 
 /// A report from `node` arrived at `now` (the view is from before it): the recovery, if
-/// the node was stale or down and is not skipped.
+/// the node was stale or down and is not skipped; a new node's first report makes it `ok`
+/// without an event.
 #[must_use]
 pub fn report_received(node: &NodeView, now: Timestamp) -> Option<Transition> {
     if node.blocked || node.maintenance || node.state == NodeState::Ok {
         return None;
     }
+    if node.state == NodeState::New {
+        return Some(Transition {
+            node_id: node.node_id.clone(),
+            from: NodeState::New,
+            to: NodeState::Ok,
+            event: None,
+        });
+    }
     let details = details_of(node, None, now);
     let message = format!(
         "node {} reports again (was {})",
         node.node_id,
-        node.state.name()
+        node.state.as_str()
     );
     Some(Transition {
         node_id: node.node_id.clone(),
         from: node.state,
         to: NodeState::Ok,
-        event: hub_event(
+        event: Some(hub_event(
             &node.node_id,
             EventType::NodeRecovered,
             now,
             message,
             details,
-        ),
+        )),
     })
 }
 
@@ -271,8 +276,9 @@ fn sweep_node(settings: &DeadmanSettings, clock: HubClock, node: &NodeView) -> O
     } else {
         NodeState::Ok
     };
-    // Only a report makes a node better; silence only makes it worse.
-    if target <= node.state {
+    // Only a report makes a node better; silence only makes it worse (a new node stays new
+    // until its first report or its stale threshold).
+    if target == NodeState::Ok || target <= node.state {
         return None;
     }
     let event_type = match target {
@@ -285,9 +291,9 @@ fn sweep_node(settings: &DeadmanSettings, clock: HubClock, node: &NodeView) -> O
     let message = format!(
         "node {} is {}: no report for {} s (last seen {last_seen}; {} after {} s)",
         node.node_id,
-        target.name(),
+        target.as_str(),
         clock.now.since(seen).as_secs(),
-        target.name(),
+        target.as_str(),
         if target == NodeState::Down {
             down_after.as_secs()
         } else {
@@ -299,7 +305,13 @@ fn sweep_node(settings: &DeadmanSettings, clock: HubClock, node: &NodeView) -> O
         node_id: node.node_id.clone(),
         from: node.state,
         to: target,
-        event: hub_event(&node.node_id, event_type, clock.now, message, details),
+        event: Some(hub_event(
+            &node.node_id,
+            event_type,
+            clock.now,
+            message,
+            details,
+        )),
     })
 }
 
@@ -311,7 +323,7 @@ fn details_of(
     let mut details = Map::new();
     let last_seen = node.last_report.map(Timestamp::to_rfc3339);
     details.insert("last_seen".into(), json!(last_seen));
-    details.insert("previous_state".into(), json!(node.state.name()));
+    details.insert("previous_state".into(), json!(node.state.as_str()));
     if let Some(seen) = node.last_report {
         details.insert("silent_for_s".into(), json!(now.since(seen).as_secs()));
     }

@@ -40,7 +40,7 @@ fn run(
         for transition in sweep(settings, clock, std::slice::from_ref(view)) {
             assert_eq!(transition.from, view.state);
             view.state = transition.to;
-            seen.push((now, transition.to, transition.event.event_type));
+            seen.push((now, transition.to, event_of(&transition).event_type));
         }
         now += step;
     }
@@ -78,7 +78,7 @@ fn events_carry_severity_thresholds_and_last_seen() {
     };
     let transitions = sweep(&settings, clock, &[view]);
     assert_eq!(transitions.len(), 1);
-    let event = &transitions[0].event;
+    let event = event_of(&transitions[0]);
     assert_eq!(transitions[0].to, NodeState::Down);
     assert_eq!(event.event_type, EventType::NodeDown);
     assert_eq!(event.severity, EventSeverity::Error);
@@ -102,7 +102,7 @@ fn events_carry_severity_thresholds_and_last_seen() {
         clock,
         &[node("gm-1", 60, Some(0), NodeState::Ok)],
     );
-    assert_eq!(again[0].event.event_id, event.event_id);
+    assert_eq!(event_of(&again[0]).event_id, event.event_id);
 }
 
 #[test]
@@ -111,11 +111,11 @@ fn a_report_recovers_a_stale_or_down_node_and_nothing_else() {
         let view = node("gm-1", 60, Some(0), state);
         let transition = report_received(&view, at(500)).expect("recovers");
         assert_eq!((transition.from, transition.to), (state, NodeState::Ok));
-        assert_eq!(transition.event.event_type, EventType::NodeRecovered);
-        assert_eq!(transition.event.severity, EventSeverity::Info);
+        assert_eq!(event_of(&transition).event_type, EventType::NodeRecovered);
+        assert_eq!(event_of(&transition).severity, EventSeverity::Info);
         assert_eq!(
-            transition.event.details["previous_state"],
-            json!(state.name())
+            event_of(&transition).details["previous_state"],
+            json!(state.as_str())
         );
     }
     assert_eq!(
@@ -187,7 +187,8 @@ fn a_node_that_never_reported_counts_from_when_it_was_added() {
         now: at(31 * MINUTE),
     };
     let fresh = node("new-2", 0, None, NodeState::Ok);
-    let event = &sweep(&settings, clock, &[fresh])[0].event;
+    let transitions = sweep(&settings, clock, &[fresh]);
+    let event = event_of(&transitions[0]);
     assert_eq!(event.details["last_seen"], Value::Null);
     assert!(
         event.message.contains("last seen never"),
@@ -265,4 +266,43 @@ fn settings_read_from_yaml_with_defaults_and_refuse_nonsense() {
         ..DeadmanSettings::default()
     };
     assert_eq!(zero.validate().expect_err("zero").key, "sweep_interval");
+}
+
+fn event_of(transition: &Transition) -> &Event {
+    transition
+        .event
+        .as_ref()
+        .expect("a stale, down or recovered transition carries an event")
+}
+
+#[test]
+fn a_new_node_becomes_ok_silently_on_its_first_report_and_goes_stale_if_it_never_reports() {
+    let settings = DeadmanSettings::default();
+    let mut node = NodeView {
+        node_id: NodeId::new("fresh".to_string()).expect("id"),
+        report_interval: Some(Duration::from_secs(200)),
+        thresholds: None,
+        last_report: None,
+        added_at: at(0),
+        state: NodeState::New,
+        blocked: false,
+        maintenance: false,
+    };
+    let first = report_received(&node, at(10)).expect("new → ok");
+    assert_eq!((first.from, first.to), (NodeState::New, NodeState::Ok));
+    assert!(first.event.is_none(), "a first report is not news");
+    // Never reporting: within the grace nothing, then stale after 2 intervals (400 s).
+    let clock = |now| HubClock {
+        started_at: at(0),
+        now: at(now),
+    };
+    assert!(sweep(&settings, clock(100), std::slice::from_ref(&node)).is_empty());
+    let stale = sweep(&settings, clock(401), std::slice::from_ref(&node));
+    assert_eq!(stale.len(), 1, "{stale:?}");
+    assert_eq!(stale[0].to, NodeState::Stale);
+    assert_eq!(event_of(&stale[0]).event_type, EventType::NodeStale);
+    // A new node that reported is made ok by the sweep too, without an event.
+    node.last_report = Some(at(390));
+    let ok = sweep(&settings, clock(401), std::slice::from_ref(&node));
+    assert_eq!((ok[0].to, ok[0].event.is_none()), (NodeState::Ok, true));
 }

@@ -37,6 +37,8 @@ pub enum AttemptOutcome {
 pub struct AttemptRecord {
     /// The notification ([`Notification::id`]).
     pub notification_id: RecordId,
+    /// The event it is about ([`Notification::event`]).
+    pub event_id: RecordId,
     /// The webhook's name.
     pub webhook: String,
     /// Its URL, redacted (`https://discord.com/…`).
@@ -268,6 +270,7 @@ impl WebhookSender {
     ) -> AttemptRecord {
         AttemptRecord {
             notification_id: notification.id.clone(),
+            event_id: notification.event.event_id.clone(),
             webhook: notification.webhook.clone(),
             target: target.to_string(),
             node_id: notification.event.node_id.clone(),

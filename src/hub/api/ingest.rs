@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 /// `POST /api/v1/report`.
 pub async fn report<S: HubStore>(
     State(state): State<HubState<S>>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -26,7 +27,15 @@ pub async fn report<S: HubStore>(
         let report: Report = read_payload(&state, &headers, body).await?;
         authorize(&state, &headers, &report.node_id).await?;
         report.validate()?;
-        Ok(state.store.insert_report(&report, state.now()).await?)
+        let inserted = state.store.insert_report(&report, state.now()).await?;
+        // The one hook after a report is stored: dead-man's recovery and check targets.
+        if inserted == Inserted::New {
+            let peer = extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip());
+            state.policy.report_stored(&report, peer);
+        }
+        Ok(inserted)
     }
     .await;
     answer(
@@ -46,7 +55,11 @@ pub async fn event<S: HubStore>(
         let event: Event = read_payload(&state, &headers, body).await?;
         authorize(&state, &headers, &event.node_id).await?;
         event.validate_from_node()?;
-        Ok(state.store.insert_event(&event, state.now()).await?)
+        let inserted = state.store.insert_event(&event, state.now()).await?;
+        if inserted == Inserted::New {
+            state.policy.event_stored(&event);
+        }
+        Ok(inserted)
     }
     .await;
     answer(&state, Kind::Event, result.map(|inserted| (inserted, None)))

@@ -3,6 +3,7 @@
 
 use super::error::HubApiError;
 use crate::hub::nodes::key_matches;
+use crate::hub::policy::PolicyLink;
 use crate::hub::store::HubStore;
 use crate::time::{Duration, Timestamp};
 use axum::http::{HeaderMap, header};
@@ -166,6 +167,8 @@ pub struct HubState<S> {
     pub max_body_bytes: usize,
     /// The wall clock (received_at, periods, rate limits).
     pub clock: fn() -> Timestamp,
+    /// Where ingest tells the dead-man's switch, checks and alerts what arrived.
+    pub policy: PolicyLink,
 }
 
 impl<S: HubStore> HubState<S> {
@@ -184,7 +187,14 @@ impl<S: HubStore> HubState<S> {
             hashing: Arc::new(Semaphore::new(CONCURRENT_HASHES)),
             max_body_bytes,
             clock,
+            policy: PolicyLink::disconnected(),
         }
+    }
+
+    /// The same state, telling `policy` what arrives.
+    pub fn with_policy(mut self, policy: PolicyLink) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// Now, by the state's clock.

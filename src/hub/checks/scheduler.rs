@@ -75,6 +75,8 @@ pub struct LatencySample {
     pub up: bool,
     /// Its latency, nanoseconds (also for failures: time to the failure).
     pub latency: Duration,
+    /// Why it failed.
+    pub error: Option<String>,
 }
 
 /// What [`CheckScheduler::record`] returns.
@@ -233,6 +235,7 @@ impl CheckScheduler {
             time: now,
             up: result.up,
             latency: result.latency,
+            error: result.error.clone(),
         };
         let changed_to = if result.up {
             tracked.failures = 0;

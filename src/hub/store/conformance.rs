@@ -366,6 +366,11 @@ async fn backups_get_versions_and_replays_keep_theirs<S: HubStore>(store: &S) {
             .expect("none")
             .is_none()
     );
+    // The replay at 3 changed nothing: n1's newest backup arrived at 2.
+    assert_eq!(
+        store.backup_times().await.expect("backup times"),
+        vec![(node("n1"), at(2)), (node("n2"), at(3))]
+    );
     assert_eq!(
         store
             .get_node(&node("n1"))

@@ -161,6 +161,11 @@ pub trait HubStore: Clone + Send + Sync + 'static {
         node: &NodeId,
         version: Option<u64>,
     ) -> impl Future<Output = Result<Option<Backup>, StoreError>> + Send;
+    /// When the hub received each node's newest backup, by node id (nodes without a backup
+    /// are absent), for the `backup_missed` check.
+    fn backup_times(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(NodeId, Timestamp)>, StoreError>> + Send;
     /// The node's reports sent at or after `since`, oldest first.
     fn history(
         &self,

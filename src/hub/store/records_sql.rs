@@ -185,6 +185,34 @@ macro_rules! record_methods {
             Ok(Some(backup))
         }
 
+        async fn backup_times(
+            &self,
+        ) -> Result<
+            Vec<($crate::fleet::NodeId, $crate::time::Timestamp)>,
+            $crate::hub::store::StoreError,
+        > {
+            use sqlx::Row;
+            use $crate::hub::store::sql;
+            let error = || sql::query_error("backup_times", None);
+            let rows: Vec<$row> = sqlx::query(
+                "SELECT node_id, MAX(received_at) AS received_at FROM backups \
+                 GROUP BY node_id ORDER BY node_id",
+            )
+            .fetch_all(self.reader())
+            .await
+            .map_err(error())?;
+            let mut times = Vec::with_capacity(rows.len());
+            for row in rows {
+                let node: String = row.try_get("node_id").map_err(error())?;
+                let received_at: i64 = row.try_get("received_at").map_err(error())?;
+                times.push((
+                    sql::parse_node_id(node)?,
+                    $crate::time::Timestamp::from_nanos(received_at),
+                ));
+            }
+            Ok(times)
+        }
+
         async fn history(
             &self,
             node: &$crate::fleet::NodeId,
