@@ -7,6 +7,7 @@
     reason = "tests wait for real processes with real time"
 )]
 
+mod policy_e2e;
 mod real_hub;
 mod receiver;
 

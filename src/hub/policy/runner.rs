@@ -4,7 +4,7 @@
 //! [`wall_now`]; the sweep's interval from `tokio::time::interval`.
 
 use super::link::PolicyInput;
-use crate::fleet::{Event, NodeId};
+use crate::fleet::{DeclaredPort, Event, NodeId};
 use crate::hub::alerts::{AttemptRecord, wall_now};
 use crate::hub::api::Counters;
 use crate::hub::backup_watch::{BackupView, backups_missed};
@@ -12,7 +12,7 @@ use crate::hub::checks::{CheckCommand, CheckOutcome};
 use crate::hub::store::{HubStore, Inserted, NodeRecord, Notification, PortCheck, StoreError};
 use crate::hub::sweep::{self, DeadmanSettings, HubClock, NodeState, NodeView, Transition};
 use crate::time::{Duration, Timestamp};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -57,6 +57,7 @@ pub async fn run_policy<S: HubStore>(
         unhealthy: HashSet::new(),
         watched: HashSet::new(),
         resting: HashSet::new(),
+        operator_ports: HashMap::new(),
     };
     let mut tick = tokio::time::interval(policy.deadman.sweep_interval.0);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -88,6 +89,9 @@ struct Policy<S> {
     watched: HashSet<NodeId>,
     /// Nodes in maintenance or blocked at the last sweep: not probed.
     resting: HashSet<NodeId>,
+    /// Ports the operator declared (`shiwa hub node add --port`), by node, as of the last
+    /// sweep: probed besides (and instead of same-named) ports the node declares.
+    operator_ports: HashMap<NodeId, Vec<DeclaredPort>>,
 }
 
 impl<S: HubStore> Policy<S> {
@@ -194,10 +198,11 @@ impl<S: HubStore> Policy<S> {
                 let resting = self.resting.contains(&node_id);
                 if let (Some(checks), Some(host), false) = (&self.checks, host, resting) {
                     self.watched.insert(node_id.clone());
+                    let operator = self.operator_ports.get(&node_id);
                     let watch = CheckCommand::Watch {
                         node_id: node_id.clone(),
                         host,
-                        ports,
+                        ports: merge_ports(operator.map_or(&[], Vec::as_slice), ports),
                     };
                     let _ = checks.send(watch).await;
                 }
@@ -220,6 +225,11 @@ impl<S: HubStore> Policy<S> {
     /// stored report with a declared address are probed from the hub's start, before they
     /// report again.
     async fn update_watches(&mut self, nodes: &[NodeRecord]) {
+        self.operator_ports = nodes
+            .iter()
+            .filter(|n| !n.ports.is_empty())
+            .map(|n| (n.node_id.clone(), n.ports.clone()))
+            .collect();
         self.resting = nodes
             .iter()
             .filter(|n| n.blocked || n.maintenance)
@@ -229,14 +239,15 @@ impl<S: HubStore> Policy<S> {
         for node in nodes.iter().filter(|n| !n.blocked && !n.maintenance) {
             let Some(host) = &node.host else { continue };
             let address = host.address.as_deref().map(str::trim).unwrap_or("");
-            if self.watched.contains(&node.node_id) || address.is_empty() || host.ports.is_empty() {
+            let ports = merge_ports(&node.ports, host.ports.clone());
+            if self.watched.contains(&node.node_id) || address.is_empty() || ports.is_empty() {
                 continue;
             }
             self.watched.insert(node.node_id.clone());
             let watch = CheckCommand::Watch {
                 node_id: node.node_id.clone(),
                 host: address.trim_matches(['[', ']']).to_string(),
-                ports: host.ports.clone(),
+                ports,
             };
             let _ = checks.send(watch).await;
         }
@@ -288,6 +299,17 @@ impl<S: HubStore> Policy<S> {
     }
 }
 
+/// The operator's ports, then the node's own whose names the operator did not use.
+pub fn merge_ports(operator: &[DeclaredPort], reported: Vec<DeclaredPort>) -> Vec<DeclaredPort> {
+    let mut ports = operator.to_vec();
+    for port in reported {
+        if !ports.iter().any(|known| known.name == port.name) {
+            ports.push(port);
+        }
+    }
+    ports
+}
+
 /// A delivery attempt as a notification-log entry.
 pub fn notification_entry(record: &AttemptRecord) -> Notification {
     let label = |value: serde_json::Value| value.as_str().unwrap_or("?").to_string();
@@ -314,5 +336,30 @@ pub fn notification_entry(record: &AttemptRecord) -> Notification {
         channel: record.webhook.clone(),
         outcome,
         detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::CheckKind;
+
+    fn port(name: &str, number: u16) -> DeclaredPort {
+        DeclaredPort {
+            name: name.into(),
+            port: number,
+            kind: CheckKind::Tcp,
+            path: None,
+        }
+    }
+
+    #[test]
+    fn the_operators_ports_win_over_same_named_reported_ones() {
+        let merged = merge_ports(
+            &[port("api", 9000)],
+            vec![port("api", 8088), port("ssh", 65129)],
+        );
+        assert_eq!(merged, [port("api", 9000), port("ssh", 65129)]);
+        assert_eq!(merge_ports(&[], vec![port("ssh", 1)]), [port("ssh", 1)]);
     }
 }
