@@ -91,7 +91,7 @@ pub async fn serve_with<S: HubStore>(
         config.limits.max_body_bytes,
         crate::ntp::driver::realtime_now,
     );
-    let (link, policy_tasks) = policy::start(store.clone(), config, state.counters.clone())?;
+    let (link, policy_tasks) = policy::start(store.clone(), config, state.counters.clone()).await?;
     let state = state.with_policy(link);
     tracing::info!(
         address = %address,

@@ -4,7 +4,8 @@
 //! interval a node accepts), stale after 20 s of silence and down after 30 s; node 3's HTTP API as
 //! its own `serve-api` process, declared to the hub as a port.
 //!
-//! Stop node 3's API → `port_down` (and a webhook). Kill -9 node 1 → `node_stale`, then
+//! Stop node 3's API → `port_down` (and a webhook); restart the hub, start the API → `port_up`
+//! and a resolved notice (the open problem survived the restart). Kill -9 node 1 → `node_stale`, then
 //! `node_down`, each delivered to the webhook. Start it again → `node_recovered` and a
 //! resolved notice. Node 2 never goes stale.
 
@@ -147,6 +148,22 @@ fn node_config(dir: &Path, name: &str, ntp: u16, hub: &Hub, key: &str) -> std::p
     path
 }
 
+/// `shiwa serve-api` for `node` on 127.0.0.1:`port`.
+fn start_api(config: &Path, node: &Node, port: u16) -> Process {
+    Process(
+        Command::new(shiwa_path())
+            .args(["serve-api", "--config"])
+            .arg(config)
+            .arg("--socket")
+            .arg(&node.socket)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve-api"),
+    )
+}
+
 fn run_fleet(dir: &Path, database_url: &str) {
     let (sink, sink_port) = Sink::start();
     let hub_dir = dir.join("hub");
@@ -154,7 +171,7 @@ fn run_fleet(dir: &Path, database_url: &str) {
     let policy = format!(
         "deadman:\n  stale_after: 2\n  down_after: 3\n  grace: 0s\n  sweep_interval: 1s\nchecks:\n  interval: 2s\n  timeout: 1s\n  failures_before_down: 2\nalerts:\n  cooldown: 0s\n  webhooks:\n    - name: sink\n      url: http://127.0.0.1:{sink_port}/hook\n      format: generic\n      min_severity: info\n  delivery:\n    attempts: 3\n    backoff: 100ms\n"
     );
-    let hub = Hub::start(&hub_dir, database_url, &policy);
+    let mut hub = Hub::start(&hub_dir, database_url, &policy);
     let api_port = free_port(false);
     let keys = [
         add_node(&hub, "node-1", &[]),
@@ -180,18 +197,7 @@ fn run_fleet(dir: &Path, database_url: &str) {
     let node1 = Node::start(dir, "node-1", &configs[0]);
     let _node2 = Node::start(dir, "node-2", &configs[1]);
     let node3 = Node::start(dir, "node-3", &configs[2]);
-    let api = Process(
-        Command::new(shiwa_path())
-            .args(["serve-api", "--config"])
-            .arg(&configs[2])
-            .arg("--socket")
-            .arg(&node3.socket)
-            .args(["--bind", &format!("127.0.0.1:{api_port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve-api"),
-    );
+    let api = start_api(&configs[2], &node3, api_port);
 
     wait_until(Duration::from_secs(30), "all three nodes ok", || {
         ["node-1", "node-2", "node-3"]
@@ -220,6 +226,29 @@ fn run_fleet(dir: &Path, database_url: &str) {
     wait_until(Duration::from_secs(10), "port_down webhook", || {
         sink.find("node-3", "port_down", "firing")
     });
+
+    // A hub restart while the port is down: the problem is restored from the stored events,
+    // so the port coming back is a port_up and a resolved notice, and nothing fires twice.
+    assert_eq!(hub.terminate(), Some(0), "the hub stops cleanly on SIGTERM");
+    hub.restart();
+    let _api = start_api(&configs[2], &node3, api_port);
+    wait_until(Duration::from_secs(20), "port_up event for node-3", || {
+        events_of(&hub, "node-3")
+            .contains(&"port_up".to_string())
+            .then_some(())
+    });
+    let resolved = wait_until(
+        Duration::from_secs(10),
+        "port_down resolved webhook",
+        || sink.find("node-3", "port_up", "resolved"),
+    );
+    assert_eq!(resolved["resolves"], "port_down", "{resolved}");
+    let firings = sink
+        .bodies()
+        .iter()
+        .filter(|b| b["type"] == "port_down" && b["status"] == "firing")
+        .count();
+    assert_eq!(firings, 1, "port_down fired once across the restart");
 
     node1.kill_9();
     let stale = wait_until(Duration::from_secs(45), "node_stale webhook", || {

@@ -164,6 +164,45 @@ impl AlertEngine {
         self.fire(&key, now)
     }
 
+    /// Rebuilds the open problems after a restart from stored events, oldest first, without
+    /// notifying: a problem still open at the end counts as notified when its latest event
+    /// happened, to every webhook its severity routes to (so the next notice about it is a
+    /// reminder or a resolved notice, never a second "firing"). Returns the latest event of
+    /// each problem left open.
+    pub fn restore(&mut self, events: &[Event]) -> Vec<Event> {
+        for event in events {
+            let resolves = resolved_by(event.event_type);
+            for problem_type in resolves {
+                self.open.remove(&key_of(event, *problem_type));
+            }
+            if !is_problem(event.event_type) {
+                continue;
+            }
+            if event.event_type == EventType::NodeDown {
+                self.open.remove(&key_of(event, EventType::NodeStale));
+            }
+            let notified_to: Vec<String> = self
+                .routes
+                .iter()
+                .filter(|(_, min)| event.severity >= *min)
+                .map(|(webhook, _)| webhook.clone())
+                .collect();
+            let key = key_of(event, event.event_type);
+            let since = self.open.get(&key).map_or(event.time, |open| open.since);
+            self.last_sent.insert(key.clone(), event.time);
+            self.open.insert(
+                key,
+                OpenProblem {
+                    event: event.clone(),
+                    since,
+                    last_notified: Some(event.time),
+                    notified_to,
+                },
+            );
+        }
+        self.open.values().map(|open| open.event.clone()).collect()
+    }
+
     /// Time passed: problems held back by the cooldown, and reminders that are due.
     pub fn tick(&mut self, now: Timestamp) -> Vec<Notification> {
         let keys: Vec<AlertKey> = self.open.keys().cloned().collect();

@@ -342,3 +342,56 @@ fn payloads_have_each_services_shape() {
         0x2E_CC_71
     );
 }
+
+#[test]
+fn restored_problems_are_not_fired_again_and_are_resolved_after_a_restart() {
+    let mut engine = AlertEngine::new(&settings());
+    let history = [
+        event("a", EventType::NodeStale, 0),
+        event("a", EventType::NodeDown, MIN),
+        event("b", EventType::NodeStale, 0),
+        event("b", EventType::NodeRecovered, 2 * MIN),
+        event_on_port("c", EventType::PortDown, 0, Some("api")),
+        event("d", EventType::ClockStepped, 0),
+    ];
+    let open = engine.restore(&history);
+    let mut open_types: Vec<(String, EventType)> = open
+        .iter()
+        .map(|e| (e.node_id.as_str().to_string(), e.event_type))
+        .collect();
+    open_types.sort();
+    assert_eq!(
+        open_types,
+        [
+            ("a".to_string(), EventType::NodeDown),
+            ("c".to_string(), EventType::PortDown)
+        ],
+        "b recovered, a's stale became down, d's event is no problem"
+    );
+    // The same problem reported again is no second firing.
+    assert!(
+        engine
+            .on_event(&event("a", EventType::NodeDown, 3 * MIN), at(3 * MIN))
+            .is_empty()
+    );
+    // Its end is a resolved notice to every webhook an error went to.
+    let resolved = engine.on_event(&event("a", EventType::NodeRecovered, 4 * MIN), at(4 * MIN));
+    assert_eq!(
+        summary(&resolved),
+        [
+            row("ops", NotificationKind::Resolved, EventType::NodeDown),
+            row("pager", NotificationKind::Resolved, EventType::NodeDown)
+        ]
+    );
+    // A reminder comes repeat_interval after the restored event, not at once.
+    assert!(engine.tick(at(5 * MIN)).is_empty());
+    let reminder = engine.tick(at(4 * 3600 + 1));
+    assert_eq!(
+        summary(&reminder),
+        [
+            row("ops", NotificationKind::Repeat, EventType::PortDown),
+            row("pager", NotificationKind::Repeat, EventType::PortDown)
+        ],
+        "port_down is an error: both webhooks"
+    );
+}

@@ -109,6 +109,9 @@ pub struct CheckScheduler {
     failures_before_down: u32,
     successes_before_up: u32,
     targets: BTreeMap<TargetKey, Tracked>,
+    /// Ports known to be down before the hub restarted, by node and port name, applied when
+    /// the target is (re)created.
+    restored_down: BTreeMap<(NodeId, String), Timestamp>,
 }
 
 /// The host to probe a node on: the report's `host.address`, else the address the report
@@ -129,6 +132,7 @@ impl CheckScheduler {
             failures_before_down: settings.failures_before_down.max(1),
             successes_before_up: settings.successes_before_up.max(1),
             targets: BTreeMap::new(),
+            restored_down: BTreeMap::new(),
         }
     }
 
@@ -152,21 +156,41 @@ impl CheckScheduler {
         self.targets
             .retain(|key, _| &key.node_id != node_id || keys.contains(key));
         for (key, port) in keys.into_iter().zip(ports) {
+            let restored = self
+                .restored_down
+                .remove(&(node_id.clone(), port.name.clone()));
             let tracked = self.targets.entry(key).or_insert_with(|| Tracked {
                 host: host.to_string(),
                 kind: port.kind,
                 path: None,
-                state: PortState::Unknown,
+                state: if restored.is_some() {
+                    PortState::Down
+                } else {
+                    PortState::Unknown
+                },
                 failures: 0,
                 successes: 0,
                 next_due: now,
                 in_flight: false,
-                down_since: None,
+                down_since: restored,
             });
             tracked.host = host.to_string();
             tracked.kind = port.kind;
             tracked.path = port.path.clone();
         }
+    }
+
+    /// The port `name` of `node_id` was down (since `since`) when the hub last ran: it starts
+    /// as down, so its recovery is a `port_up` and a repeated failure is not a new `port_down`.
+    pub fn restore_down(&mut self, node_id: &NodeId, name: &str, since: Timestamp) {
+        for (key, tracked) in &mut self.targets {
+            if &key.node_id == node_id && key.name == name && tracked.state == PortState::Unknown {
+                tracked.state = PortState::Down;
+                tracked.down_since = Some(since);
+            }
+        }
+        self.restored_down
+            .insert((node_id.clone(), name.to_string()), since);
     }
 
     /// Stops watching `node_id` (removed, blocked, in maintenance).

@@ -229,3 +229,24 @@ fn settings_read_from_yaml_and_are_checked() {
     };
     assert!(zero.validate().is_err());
 }
+
+#[test]
+fn a_port_restored_as_down_comes_back_with_port_up_and_stays_down_quietly() {
+    // Restored before the node's first report after the restart ...
+    let mut scheduler = CheckScheduler::new(&CheckSettings::default());
+    scheduler.restore_down(&node(), "ssh", at(-600));
+    scheduler.update_node(&node(), "192.0.2.10", &ports()[1..], at(0));
+    assert_eq!(scheduler.state(&key("ssh", 65129)), Some(PortState::Down));
+    assert_eq!(
+        step(&mut scheduler, 0, false),
+        None,
+        "still down: no new port_down"
+    );
+    assert_eq!(step(&mut scheduler, 60, false), None);
+    assert_eq!(step(&mut scheduler, 120, true), Some(EventType::PortUp));
+    // ... or after: an Unknown target becomes Down.
+    let mut scheduler = ssh_only(&CheckSettings::default());
+    scheduler.restore_down(&node(), "ssh", at(-600));
+    assert_eq!(scheduler.state(&key("ssh", 65129)), Some(PortState::Down));
+    assert_eq!(step(&mut scheduler, 0, true), Some(EventType::PortUp));
+}
