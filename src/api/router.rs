@@ -181,6 +181,7 @@ async fn limit_body(request: Request, next: Next) -> Result<Response, ApiError> 
     match length {
         Some(Ok(length)) if length <= MAX_BODY_BYTES as u64 => {}
         Some(Ok(_)) => {
+            super::server::discard_body(request.into_body()).await;
             return Err(ApiError::PayloadTooLarge {
                 limit: MAX_BODY_BYTES,
             });
@@ -191,6 +192,7 @@ async fn limit_body(request: Request, next: Next) -> Result<Response, ApiError> 
             ));
         }
         None if request.headers().contains_key(header::TRANSFER_ENCODING) => {
+            super::server::discard_body(request.into_body()).await;
             return Err(ApiError::PayloadTooLarge {
                 limit: MAX_BODY_BYTES,
             });

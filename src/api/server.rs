@@ -244,3 +244,27 @@ impl StopSignals {
         }
     }
 }
+
+/// Most of a refused request's body read and dropped before answering.
+pub const DISCARD_LIMIT: usize = 1024 * 1024;
+/// How long reading a refused body may take.
+const DISCARD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads and drops up to [`DISCARD_LIMIT`] bytes of a body refused without reading (401,
+/// 413), as Go's net/http does: closing a connection with unread data makes the kernel send a
+/// reset, and the client may lose the 401/413 answer in it (curl then reports a send error
+/// instead of the status).
+pub async fn discard_body(body: axum::body::Body) {
+    let drain = async {
+        let mut body = std::pin::pin!(body);
+        let mut seen = 0usize;
+        while seen < DISCARD_LIMIT {
+            match std::future::poll_fn(|cx| hyper::body::Body::poll_frame(body.as_mut(), cx)).await
+            {
+                Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |data| data.len()),
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DISCARD_TIMEOUT, drain).await;
+}

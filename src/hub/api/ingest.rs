@@ -7,6 +7,7 @@
 
 use super::error::HubApiError;
 use super::state::{HubState, Kind, Outcome, bearer};
+use crate::api::server::discard_body;
 use crate::fleet::{Backup, Event, NodeId, Report};
 use crate::hub::nodes::key_matches;
 use crate::hub::store::{HubStore, Inserted};
@@ -117,7 +118,7 @@ async fn read_payload<S, T: DeserializeOwned>(
     body: Body,
 ) -> Result<T, HubApiError> {
     if let Err(refused) = bearer(headers) {
-        discard(body).await;
+        discard_body(body).await;
         return Err(refused);
     }
     let limit = state.max_body_bytes;
@@ -126,37 +127,13 @@ async fn read_payload<S, T: DeserializeOwned>(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
-        discard(body).await;
+        discard_body(body).await;
         return Err(HubApiError::PayloadTooLarge { limit });
     }
     let bytes: Bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| HubApiError::PayloadTooLarge { limit })?;
     parse_json(&bytes)
-}
-
-/// Most of a refused request's body read and dropped before answering.
-pub const DISCARD_LIMIT: usize = 1024 * 1024;
-/// How long reading a refused body may take.
-const DISCARD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Reads and drops up to [`DISCARD_LIMIT`] bytes of a body the hub refuses without reading
-/// (401, 413), as Go's net/http does: closing a connection with unread data makes the kernel
-/// send a reset, and the client may lose the 401/413 answer in it (curl then reports a send
-/// error instead of the status).
-async fn discard(body: Body) {
-    let drain = async {
-        let mut body = std::pin::pin!(body);
-        let mut seen = 0usize;
-        while seen < DISCARD_LIMIT {
-            match std::future::poll_fn(|cx| hyper::body::Body::poll_frame(body.as_mut(), cx)).await
-            {
-                Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |data| data.len()),
-                _ => break,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(DISCARD_TIMEOUT, drain).await;
 }
 
 /// Parses JSON, naming the field that failed (`clock.offset_ns`, `node_id`).
