@@ -396,3 +396,16 @@ fn hardware_timestamping_is_read_and_the_rest_of_advanced_still_warns() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn a_hub_section_with_both_retrieval_password_forms_is_refused() {
+    let found = errors(
+        "hub:\n  url: https://hub.example:8080\n  api_key: k\n  retrieval_password: a b c\n  retrieval_password_file: /etc/shiwa/words\n",
+    );
+    assert!(
+        found.iter().any(|e| e.contains(
+            "hub.retrieval_password: set either retrieval_password or retrieval_password_file"
+        )),
+        "{found:#?}"
+    );
+}

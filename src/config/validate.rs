@@ -275,6 +275,12 @@ fn check_hub(checker: &mut Checker<'_>, hub: &HubConfig) {
             format!("{} is too short: at least 10s", hub.report_interval),
         );
     }
+    if hub.retrieval_password.is_some() && hub.retrieval_password_file.is_some() {
+        checker.error(
+            "hub.retrieval_password",
+            "set either retrieval_password or retrieval_password_file, not both",
+        );
+    }
     if let Some(ssl) = &hub.ssl {
         check_ssl(checker, "hub.ssl", ssl);
     }
