@@ -9,7 +9,8 @@
 //!   key: /etc/shiwa/pki/hub.example.com.key
 //! admin_key_file: /etc/shiwa/hub-admin.key      # or admin_key_sha256: <64 hex digits>
 //! retention:
-//!   max_days: 90                                # reports, events, notifications
+//!   max_days: 90                                # reports, events, notifications, old backups
+//!   keep_backups: 10                            # each node's newest backups always kept
 //! limits:
 //!   max_body_bytes: 1048576                     # larger pushes get 413
 //! deadman: { stale_after: 2, down_after: 4, grace: 5m, sweep_interval: 60s, backup_max_age: 48h }
@@ -36,6 +37,8 @@ pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:///var/lib/shiwa/hub.db";
 /// `retention.max_days` when not given.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+/// `retention.keep_backups` when not given.
+pub const DEFAULT_KEEP_BACKUPS: u32 = 10;
 /// `limits.max_body_bytes` when not given: a backup of a config and its PKI fits easily.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -88,12 +91,16 @@ impl Default for HubConfig {
 pub struct RetentionConfig {
     /// Reports, events and notifications older than this many days are pruned daily.
     pub max_days: u32,
+    /// Backups older than `max_days` are pruned too, except each node's newest this many
+    /// (default 10, at least 1).
+    pub keep_backups: u32,
 }
 
 impl Default for RetentionConfig {
     fn default() -> Self {
         RetentionConfig {
             max_days: DEFAULT_RETENTION_DAYS,
+            keep_backups: DEFAULT_KEEP_BACKUPS,
         }
     }
 }
@@ -195,6 +202,12 @@ pub fn load(path: &Path) -> Result<LoadedHubConfig, HubConfigError> {
     }
     if config.retention.max_days == 0 {
         return Err(invalid("retention.max_days", "must be at least 1".into()));
+    }
+    if config.retention.keep_backups == 0 {
+        return Err(invalid(
+            "retention.keep_backups",
+            "must be at least 1 (the newest backup is what recover needs)".into(),
+        ));
     }
     if config.limits.max_body_bytes < 4096 {
         return Err(invalid(

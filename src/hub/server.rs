@@ -101,24 +101,25 @@ pub async fn serve_with<S: HubStore>(
     );
     ready(address);
     let retention = Duration::from_secs(i64::from(config.retention.max_days) * 86_400);
-    let pruner = tokio::spawn(prune_loop(store, retention));
+    let pruner = tokio::spawn(prune_loop(store, retention, config.retention.keep_backups));
     crate::api::server::serve_app(listener, tls, router(state), shutdown, "hub").await;
     pruner.abort();
     drop(policy_tasks);
     Ok(())
 }
 
-async fn prune_loop<S: HubStore>(store: S, retention: Duration) {
+async fn prune_loop<S: HubStore>(store: S, retention: Duration, keep_backups: u32) {
     let mut tick = tokio::time::interval(PRUNE_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let cutoff: Timestamp = crate::ntp::driver::realtime_now() - retention;
-        match store.prune(cutoff).await {
+        match store.prune(cutoff, keep_backups).await {
             Ok(counts) => tracing::info!(
                 reports = counts.reports,
                 events = counts.events,
                 notifications = counts.notifications,
+                backups = counts.backups,
                 "hub retention: pruned"
             ),
             Err(err) => tracing::warn!(error = %err, "hub retention failed"),

@@ -487,10 +487,12 @@ async fn prune_deletes_old_records_only<S: HubStore>(store: &S) {
         .insert_event(&event("n1", 4, 100, EventType::SyncLost), at(100))
         .await
         .expect("new");
-    store
-        .insert_backup(&backup("n1", 5), at(10))
-        .await
-        .expect("old backup");
+    for (id, time) in [(5, 10), (6, 11), (7, 12), (8, 100)] {
+        store
+            .insert_backup(&backup("n1", id), at(time))
+            .await
+            .expect("backup");
+    }
     let entry = Notification {
         id: 0,
         time: at(10),
@@ -501,14 +503,27 @@ async fn prune_deletes_old_records_only<S: HubStore>(store: &S) {
         detail: String::new(),
     };
     store.log_notification(&entry).await.expect("log");
-    let counts = store.prune(at(50)).await.expect("prune");
+    // Keep the newest 2 backups: versions 1 and 2 are old and beyond them, 3 is old but
+    // among the newest 2, 4 is recent.
+    let counts = store.prune(at(50), 2).await.expect("prune");
     assert_eq!(
         counts,
         PruneCounts {
             reports: 1,
             events: 1,
-            notifications: 1
+            notifications: 1,
+            backups: 2,
         }
+    );
+    let kept = store.latest_backup(&node("n1"), Some(3)).await.expect("v3");
+    assert!(kept.is_some(), "among the newest 2");
+    assert!(
+        store
+            .latest_backup(&node("n1"), Some(2))
+            .await
+            .expect("v2")
+            .is_none(),
+        "old and beyond the newest 2"
     );
     assert_eq!(
         store
@@ -527,7 +542,7 @@ async fn prune_deletes_old_records_only<S: HubStore>(store: &S) {
         "backups kept"
     );
     assert_eq!(
-        store.prune(at(50)).await.expect("again"),
+        store.prune(at(50), 2).await.expect("again"),
         PruneCounts::default()
     );
 }

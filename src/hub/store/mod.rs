@@ -205,11 +205,13 @@ pub trait HubStore: Clone + Send + Sync + 'static {
         &self,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Notification>, StoreError>> + Send;
-    /// Deletes reports, events and notifications older than `older_than` (backups and port
-    /// states are kept: the latest backup is what `recover` needs).
+    /// Deletes reports, events and notifications older than `older_than`, and backups older
+    /// than it beyond each node's newest `keep_backups` (at least 1: the latest backup is what
+    /// `recover` needs). Port states are kept.
     fn prune(
         &self,
         older_than: Timestamp,
+        keep_backups: u32,
     ) -> impl Future<Output = Result<PruneCounts, StoreError>> + Send;
     /// Nodes by state, for `/metrics`.
     fn node_counts(&self) -> impl Future<Output = Result<NodeCounts, StoreError>> + Send;

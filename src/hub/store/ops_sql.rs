@@ -137,6 +137,7 @@ macro_rules! ops_methods {
         async fn prune(
             &self,
             older_than: $crate::time::Timestamp,
+            keep_backups: u32,
         ) -> Result<$crate::hub::store::PruneCounts, $crate::hub::store::StoreError> {
             use $crate::hub::store::sql;
             let error = || sql::query_error("prune", None);
@@ -155,11 +156,24 @@ macro_rules! ops_methods {
                     .map_err(error())?
                     .rows_affected();
             }
+            // Old backups beyond each node's newest `keep_backups` (the newest always stay:
+            // they are what `recover` needs).
+            let backups = sqlx::query(
+                "DELETE FROM backups WHERE received_at < $1 AND version <= \
+                 (SELECT MAX(b.version) FROM backups b WHERE b.node_id = backups.node_id) - $2",
+            )
+            .bind(cutoff)
+            .bind(i64::from(keep_backups.max(1)))
+            .execute(&mut *tx)
+            .await
+            .map_err(error())?
+            .rows_affected();
             tx.commit().await.map_err(error())?;
             Ok($crate::hub::store::PruneCounts {
                 reports: deleted[0],
                 events: deleted[1],
                 notifications: deleted[2],
+                backups,
             })
         }
     };

@@ -241,6 +241,8 @@ pub struct PruneCounts {
     pub events: u64,
     /// Notification log entries.
     pub notifications: u64,
+    /// Old backup versions.
+    pub backups: u64,
 }
 
 /// Nodes by dead-man's switch state, plus blocked and maintenance counts.
