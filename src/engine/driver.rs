@@ -2,12 +2,13 @@
 //! observation socket, and feeds the pure [`EngineCore`]. Thin: every decision is the core's.
 
 use super::core::{EngineAction, EngineCore};
+use super::reporter_task::{ReporterContext, ReporterTask};
 use super::sources::SourceTasks;
 use super::surfaces::Surfaces;
 use super::{EngineError, settings};
 use crate::clock::{Clock, InterferenceDetector, InterferenceEvent, SystemClock};
 use crate::config::{self, Config};
-use crate::fleet::reporter::{HubSnapshot, Reporter};
+use crate::fleet::reporter::HubSnapshot;
 use crate::observe::{
     ControlCommand, ControlRequest, LogBuffer, ObserveState, SnapshotSource, SourceSelector,
     SyncSnapshot,
@@ -79,12 +80,16 @@ pub async fn run(
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let (config_tx, config_rx) = watch::channel(redacted_document(&config));
     let (hub_tx, hub_rx) = watch::channel(None);
-    let reporter = Reporter::start(&config, &options.config_path, &options.state_dir, &host)
-        .await?
-        .map(|reporter| {
-            let run = reporter.run(snapshot_rx.clone(), logs.clone(), hub_tx, stop_rx.clone());
-            tokio::spawn(run)
-        });
+    let reporter_context = ReporterContext {
+        config_path: options.config_path.clone(),
+        state_dir: options.state_dir.clone(),
+        host: host.clone(),
+        snapshots: snapshot_rx.clone(),
+        logs: logs.clone(),
+        status: hub_tx,
+    };
+    let mut reporter = ReporterTask::start(&config, reporter_context).await?;
+    let mut reported_config = config.clone();
     let observe_state = ObserveState::new(snapshot_rx, logs)
         .with_control(control_tx)
         .with_config(config_rx);
@@ -123,11 +128,15 @@ pub async fn run(
             Some(request) = control_rx.recv() => {
                 let outcome = daemon.on_control(request.command).await;
                 let _ = request.reply.send(outcome);
+                reporter.reconcile(&daemon.config, &reported_config).await;
+                reported_config = daemon.config.clone();
             }
             _ = hangup.recv() => {
                 if let Err(reason) = daemon.reload().await {
                     tracing::error!("reload refused, keeping the running configuration: {reason}");
                 }
+                reporter.reconcile(&daemon.config, &reported_config).await;
+                reported_config = daemon.config.clone();
             }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
@@ -140,9 +149,7 @@ pub async fn run(
     let _ = stop_tx.send(true);
     let _ = observe_task.await;
     surfaces.join().await;
-    if let Some(reporter) = reporter {
-        let _ = reporter.await;
-    }
+    reporter.stop().await;
     drop(bound.file);
     Ok(())
 }

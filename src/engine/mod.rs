@@ -13,6 +13,7 @@ pub mod core;
 pub mod driver;
 pub mod events;
 pub mod plan;
+mod reporter_task;
 pub mod settings;
 pub mod snapshot;
 pub mod sources;

@@ -10,6 +10,7 @@
 mod policy_e2e;
 mod real_hub;
 mod receiver;
+mod reload;
 
 use crate::support::shiwa_path;
 use receiver::Mode;
@@ -88,6 +89,12 @@ impl Node {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// SIGHUP: reload the config.
+    fn hangup(&self) {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).expect("SIGHUP");
     }
 
     /// SIGKILL: no graceful stop, no spool close.
