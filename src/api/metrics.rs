@@ -60,6 +60,9 @@ pub fn render(link: &LinkState, process: Option<&ProcessStats>) -> String {
         render_clock(&mut page, snapshot);
         render_sources(&mut page, snapshot);
         render_events(&mut page, snapshot);
+        if let Some(hub) = &snapshot.hub {
+            super::metrics_hub::render_hub(&mut page, hub);
+        }
     }
     if let Some(process) = process {
         render_process(&mut page, process);
@@ -336,29 +339,29 @@ fn seconds(duration: Duration) -> f64 {
     duration.as_nanos() as f64 / 1e9
 }
 
-fn unix_seconds(time: Timestamp) -> f64 {
+pub(super) fn unix_seconds(time: Timestamp) -> f64 {
     let (secs, nanos) = time.to_secs_nanos();
     secs as f64 + f64::from(nanos) / 1e9
 }
 
 /// The page being written.
 #[derive(Default)]
-struct Page {
+pub(super) struct Page {
     text: String,
 }
 
 impl Page {
-    fn family(&mut self, name: &str, kind: &str, help: &str) {
+    pub(super) fn family(&mut self, name: &str, kind: &str, help: &str) {
         let _ = writeln!(self.text, "# HELP {name} {}", escape_help(help));
         let _ = writeln!(self.text, "# TYPE {name} {kind}");
     }
 
-    fn gauge(&mut self, name: &str, help: &str, value: f64) {
+    pub(super) fn gauge(&mut self, name: &str, help: &str, value: f64) {
         self.family(name, "gauge", help);
         self.sample(name, &[], value);
     }
 
-    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+    pub(super) fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
         self.text.push_str(name);
         if !labels.is_empty() {
             self.text.push('{');

@@ -21,6 +21,52 @@ fn value(page: &str, series: &str) -> f64 {
     values[0]
 }
 
+/// The example snapshot of a node reporting to a hub that is failing.
+fn with_hub() -> String {
+    let mut snapshot = example();
+    snapshot.hub = Some(crate::fleet::reporter::HubSnapshot {
+        url: "https://hub.example:8080/".into(),
+        node_id: "gm-1".into(),
+        state: crate::fleet::reporter::HubPushState::BackingOff,
+        queued: 7,
+        sent: 120,
+        duplicates: 2,
+        dead_lettered: 1,
+        dropped: 0,
+        retries: 5,
+        oldest_age_s: Some(90),
+        last_ack: Some(Timestamp::from_secs_nanos(1_800_000_000, 0)),
+        last_error: Some("connection refused".into()),
+    });
+    render(&LinkState::Up(Arc::new(snapshot)), None)
+}
+
+#[test]
+fn the_hub_reporter_is_on_the_page_when_configured() {
+    let page = with_hub();
+    assert_eq!(
+        value(&page, "shiwa_hub_records_total{outcome=\"stored\"}"),
+        120.0
+    );
+    assert_eq!(
+        value(&page, "shiwa_hub_records_total{outcome=\"dead_lettered\"}"),
+        1.0
+    );
+    assert_eq!(value(&page, "shiwa_hub_push_retries_total"), 5.0);
+    assert_eq!(value(&page, "shiwa_hub_spool_records"), 7.0);
+    assert_eq!(value(&page, "shiwa_hub_spool_oldest_age_seconds"), 90.0);
+    assert_eq!(
+        value(&page, "shiwa_hub_push_state{state=\"backing_off\"}"),
+        1.0
+    );
+    assert_eq!(value(&page, "shiwa_hub_push_state{state=\"ok\"}"), 0.0);
+    assert_eq!(value(&page, "shiwa_hub_last_ack_timestamp_seconds"), 1.8e9);
+    assert!(
+        !up().contains("shiwa_hub_"),
+        "no hub section, no hub metrics"
+    );
+}
+
 #[test]
 fn the_clock_is_in_base_units() {
     let page = up();
@@ -159,7 +205,7 @@ fn label_values_and_help_are_escaped() {
 /// declared once, counters end in `_total`, and every line ends with a newline.
 #[test]
 fn the_page_is_well_formed() {
-    let page = up();
+    let page = with_hub();
     assert!(page.ends_with('\n'));
     let mut declared = BTreeSet::new();
     let mut current = String::new();
