@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod errors;
+pub mod es;
 pub mod exit;
 pub mod fleet;
 pub mod fsutil;
