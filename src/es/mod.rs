@@ -5,12 +5,14 @@
 //!   document's own UTC day.
 //! - [`document`]: documents from snapshots, events and log records, with deterministic ids.
 //! - [`bulk`]: NDJSON `create` actions (gzip optional) and Beats' per-item verdicts.
+//! - [`settle`]: a batch's verdict as spool operations (remove, dead-letter, retry, split).
 //! - [`backoff`]: exponential backoff with jitter, honouring `Retry-After`.
 
 pub mod backoff;
 pub mod bulk;
 pub mod document;
 pub mod index;
+pub mod settle;
 
 pub use backoff::Backoff;
 pub use bulk::{BatchVerdict, BulkBody, BulkError, FILTER_PATH, ItemVerdict, encode, verdict};
@@ -18,3 +20,4 @@ pub use document::{
     Document, DocumentKind, IndexPatterns, event_document, log_document, snapshot_documents,
 };
 pub use index::{IndexPattern, IndexPatternError};
+pub use settle::{Settlement, settle};
