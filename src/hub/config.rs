@@ -12,10 +12,13 @@
 //!   max_days: 90                                # reports, events, notifications
 //! limits:
 //!   max_body_bytes: 1048576                     # larger pushes get 413
+//! dashboard:                                    # see hub::dashboard::settings
+//!   password_hash: $argon2id$v=19$...           # `shiwa hub hash-password`
 //! ```
 
 use crate::config::{ConfigError, Diagnostic, HttpTlsConfig, load_typed_file};
 use crate::exit::{ExitStatus, HasExitStatus};
+use crate::hub::dashboard::DashboardSettings;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -46,6 +49,8 @@ pub struct HubConfig {
     pub retention: RetentionConfig,
     /// Request limits.
     pub limits: LimitsConfig,
+    /// The web dashboard.
+    pub dashboard: DashboardSettings,
     // The integrator adds `deadman`, `checks` and `alerts` sections here.
 }
 
@@ -59,6 +64,7 @@ impl Default for HubConfig {
             admin_key_file: None,
             retention: RetentionConfig::default(),
             limits: LimitsConfig::default(),
+            dashboard: DashboardSettings::default(),
         }
     }
 }
@@ -150,7 +156,7 @@ pub struct LoadedHubConfig {
 
 /// Loads and checks `path`.
 pub fn load(path: &Path) -> Result<LoadedHubConfig, HubConfigError> {
-    let (config, warnings): (HubConfig, _) = load_typed_file(path)?;
+    let (mut config, warnings): (HubConfig, _) = load_typed_file(path)?;
     let file = path.display().to_string();
     let invalid = |key, reason: String| HubConfigError::Invalid {
         file: file.clone(),
@@ -175,6 +181,12 @@ pub fn load(path: &Path) -> Result<LoadedHubConfig, HubConfigError> {
             "must be at least 4096 (a report is about 1 KiB)".into(),
         ));
     }
+    config
+        .dashboard
+        .validate()
+        .map_err(|err| invalid(err.key, err.reason))?;
+    let serves_tls = config.tls.is_some();
+    config.dashboard.secure_cookies.get_or_insert(serves_tls);
     let admin_key_sha256 = match (&config.admin_key_sha256, &config.admin_key_file) {
         (Some(_), Some(_)) => {
             return Err(invalid(
@@ -262,5 +274,19 @@ mod tests {
         assert!(err.to_string().contains("listen: `nowhere`"), "{err}");
         let err = load_text("admin_key_sha256: xyz\n").unwrap_err();
         assert!(err.to_string().contains("admin_key_sha256"), "{err}");
+    }
+
+    #[test]
+    fn the_dashboard_section_is_checked_and_its_cookies_follow_tls() {
+        let err = load_text("dashboard:\n  password_hash: hunter2\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("dashboard.password_hash"), "{text}");
+        assert!(!text.contains("hunter2"), "the value stays out: {text}");
+        assert_eq!(err.exit_status(), ExitStatus::Config);
+        let err = load_text("dashboard:\n  pasword_hash: x\n").unwrap_err();
+        assert!(err.to_string().contains("dashboard.pasword_hash"), "{err}");
+        let loaded = load_text("dashboard:\n  refresh: 10s\n").expect("loads");
+        assert_eq!(loaded.config.dashboard.secure_cookies, Some(false));
+        assert!(!loaded.config.dashboard.enabled());
     }
 }

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod api;
 pub mod checks;
 pub mod config;
+pub mod dashboard;
 pub mod nodes;
 pub mod server;
 pub mod store;
