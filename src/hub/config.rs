@@ -288,5 +288,14 @@ mod tests {
         let loaded = load_text("dashboard:\n  refresh: 10s\n").expect("loads");
         assert_eq!(loaded.config.dashboard.secure_cookies, Some(false));
         assert!(!loaded.config.dashboard.enabled());
+        let tls = "tls:\n  certificate: /etc/hub.crt\n  key: /etc/hub.key\n";
+        let loaded = load_text(tls).expect("loads");
+        assert_eq!(
+            loaded.config.dashboard.secure_cookies,
+            Some(true),
+            "TLS: Secure"
+        );
+        let behind_proxy = load_text("dashboard:\n  secure_cookies: true\n").expect("loads");
+        assert_eq!(behind_proxy.config.dashboard.secure_cookies, Some(true));
     }
 }

@@ -56,3 +56,90 @@ pub fn routes<S: HubStore>(hub: HubState<S>, settings: &DashboardSettings) -> Ro
         .layer(DefaultBodyLimit::max(state::MAX_FORM_BYTES))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::api::router;
+    use crate::hub::store::SqliteStore;
+    use crate::secret::Secret;
+    use crate::time::Timestamp;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    fn clock() -> Timestamp {
+        Timestamp::from_secs_nanos(1_795_400_000, 0)
+    }
+
+    /// The status and the `Location` header (or, without one, the content type).
+    async fn answer(app: &Router, method: &str, uri: &str) -> (StatusCode, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .expect("request");
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        let headers = response.headers();
+        let shown = headers
+            .get(header::LOCATION)
+            .or_else(|| headers.get(header::CONTENT_TYPE))
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (response.status(), shown)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_pages_exist_only_when_enabled_and_leave_the_api_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/hub.db", dir.path().display());
+        let store = SqliteStore::open(&url).await.expect("open");
+        let state = HubState::new(store.clone(), Some([7; 32]), 1 << 20, clock);
+        let off = router(state.clone(), &DashboardSettings::default());
+        let (status, content_type) = answer(&off, "GET", "/").await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (StatusCode::NOT_FOUND, "application/json")
+        );
+        assert_eq!(answer(&off, "GET", "/login").await.0, StatusCode::NOT_FOUND);
+
+        let settings = DashboardSettings {
+            password_hash: Some(Secret::new(
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$\
+                 eBvZXAFnBE6FK1kvKzd7QIHwPqxHmoFXHsUHJ4MLBZ4",
+            )),
+            ..DashboardSettings::default()
+        };
+        let on = router(state, &settings);
+        for path in ["/", "/alerts", "/nodes/gm-1"] {
+            let (status, location) = answer(&on, "GET", path).await;
+            assert_eq!(
+                (status, location.as_str()),
+                (StatusCode::SEE_OTHER, "/login"),
+                "{path}"
+            );
+        }
+        let (status, location) = answer(&on, "POST", "/nodes/gm-1/block").await;
+        assert_eq!(
+            (status, location.as_str()),
+            (StatusCode::SEE_OTHER, "/login")
+        );
+        let (status, content_type) = answer(&on, "GET", "/login").await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (StatusCode::OK, "text/html; charset=utf-8")
+        );
+        let (status, content_type) = answer(&on, "GET", html::STYLESHEET_PATH).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (StatusCode::OK, "text/css; charset=utf-8")
+        );
+        assert_eq!(
+            answer(&on, "GET", "/api/v1/nodes").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(answer(&on, "GET", "/healthz").await.0, StatusCode::OK);
+        store.close().await;
+    }
+}
