@@ -29,6 +29,7 @@ PACKAGES=(
     "openssh-client ssh"             # real SSH client against the shell (ssh, ssh-keygen, ssh-keyscan)
     "sshpass       sshpass"          # password logins to the shell
     "postgresql    -"                # hub store conformance + hub tests on a throwaway cluster
+    "chromium      chromium"         # hub dashboard in headless Chromium (DevTools over a pipe)
 )
 
 installed() {

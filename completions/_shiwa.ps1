@@ -272,6 +272,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Add, list, rotate keys of, block or remove nodes (works on the database directly)')
+            [CompletionResult]::new('hash-password', 'hash-password', [CompletionResultType]::ParameterValue, 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -416,8 +417,19 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
         'shiwa;hub;node;help;help' {
             break
         }
+        'shiwa;hub;hash-password' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'shiwa;hub;help' {
             [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Add, list, rotate keys of, block or remove nodes (works on the database directly)')
+            [CompletionResult]::new('hash-password', 'hash-password', [CompletionResultType]::ParameterValue, 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -450,6 +462,9 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;hub;help;node;maintenance' {
+            break
+        }
+        'shiwa;hub;help;hash-password' {
             break
         }
         'shiwa;hub;help;help' {
@@ -555,6 +570,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
         }
         'shiwa;help;hub' {
             [CompletionResult]::new('node', 'node', [CompletionResultType]::ParameterValue, 'Add, list, rotate keys of, block or remove nodes (works on the database directly)')
+            [CompletionResult]::new('hash-password', 'hash-password', [CompletionResultType]::ParameterValue, 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash')
             break
         }
         'shiwa;help;hub;node' {
@@ -586,6 +602,9 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;help;hub;node;maintenance' {
+            break
+        }
+        'shiwa;help;hub;hash-password' {
             break
         }
         'shiwa;help;systemd-install' {

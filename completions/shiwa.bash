@@ -133,6 +133,9 @@ _shiwa() {
             shiwa__subcmd__help__subcmd__export,config)
                 cmd="shiwa__subcmd__help__subcmd__export__subcmd__config"
                 ;;
+            shiwa__subcmd__help__subcmd__hub,hash-password)
+                cmd="shiwa__subcmd__help__subcmd__hub__subcmd__hash__subcmd__password"
+                ;;
             shiwa__subcmd__help__subcmd__hub,node)
                 cmd="shiwa__subcmd__help__subcmd__hub__subcmd__node"
                 ;;
@@ -160,11 +163,17 @@ _shiwa() {
             shiwa__subcmd__help__subcmd__import,config)
                 cmd="shiwa__subcmd__help__subcmd__import__subcmd__config"
                 ;;
+            shiwa__subcmd__hub,hash-password)
+                cmd="shiwa__subcmd__hub__subcmd__hash__subcmd__password"
+                ;;
             shiwa__subcmd__hub,help)
                 cmd="shiwa__subcmd__hub__subcmd__help"
                 ;;
             shiwa__subcmd__hub,node)
                 cmd="shiwa__subcmd__hub__subcmd__node"
+                ;;
+            shiwa__subcmd__hub__subcmd__help,hash-password)
+                cmd="shiwa__subcmd__hub__subcmd__help__subcmd__hash__subcmd__password"
                 ;;
             shiwa__subcmd__hub__subcmd__help,help)
                 cmd="shiwa__subcmd__hub__subcmd__help__subcmd__help"
@@ -676,8 +685,22 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help__subcmd__hub)
-            opts="node"
+            opts="node hash-password"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__hub__subcmd__hash__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -928,7 +951,7 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__hub)
-            opts="-c -h -V --config --log-level --help --version node help"
+            opts="-c -h -V --config --log-level --help --version node hash-password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -953,9 +976,49 @@ _shiwa() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        shiwa__subcmd__hub__subcmd__help)
-            opts="node help"
+        shiwa__subcmd__hub__subcmd__hash__subcmd__password)
+            opts="-c -h -V --config --log-level --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help)
+            opts="node hash-password help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__hub__subcmd__help__subcmd__hash__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -245,6 +245,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand node 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+            cand hash-password 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'shiwa;hub;node'= {
@@ -371,8 +372,18 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         }
         &'shiwa;hub;node;help;help'= {
         }
+        &'shiwa;hub;hash-password'= {
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'shiwa;hub;help'= {
             cand node 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+            cand hash-password 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'shiwa;hub;help;node'= {
@@ -397,6 +408,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;hub;help;node;unblock'= {
         }
         &'shiwa;hub;help;node;maintenance'= {
+        }
+        &'shiwa;hub;help;hash-password'= {
         }
         &'shiwa;hub;help;help'= {
         }
@@ -484,6 +497,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         }
         &'shiwa;help;hub'= {
             cand node 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+            cand hash-password 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash'
         }
         &'shiwa;help;hub;node'= {
             cand add 'Add a node; prints its API key and retrieval password once'
@@ -507,6 +521,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;hub;node;unblock'= {
         }
         &'shiwa;help;hub;node;maintenance'= {
+        }
+        &'shiwa;help;hub;hash-password'= {
         }
         &'shiwa;help;systemd-install'= {
         }

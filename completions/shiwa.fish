@@ -152,12 +152,13 @@ complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l check -d 'Only
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -l json -d 'Print JSON instead of a table'
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c shiwa -n "__fish_shiwa_using_subcommand setup-pki" -s V -l version -d 'Print version'
-complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node help" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
-complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node help" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
-complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node help" -s h -l help -d 'Print help'
-complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node help" -s V -l version -d 'Print version'
-complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node help" -f -a "node" -d 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
-complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node hash-password help" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node hash-password help" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node hash-password help" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node hash-password help" -s V -l version -d 'Print version'
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node hash-password help" -f -a "node" -d 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node hash-password help" -f -a "hash-password" -d 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash'
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and not __fish_seen_subcommand_from node hash-password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from node" -l database-url -d 'The database [default: hub.yaml\'s database_url]' -r
 complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from node" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
 complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from node" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
@@ -172,7 +173,12 @@ complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcomm
 complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from node" -f -a "unblock" -d 'Accept a node\'s pushes again'
 complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from node" -f -a "maintenance" -d 'Put a node in maintenance (on) or take it out (off)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from node" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from hash-password" -s c -l config -d 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]' -r -F
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from hash-password" -l log-level -d 'Log level (error, warn, info, debug, trace) or a tracing filter directive' -r
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from hash-password" -s h -l help -d 'Print help'
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from hash-password" -s V -l version -d 'Print version'
 complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from help" -f -a "node" -d 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from help" -f -a "hash-password" -d 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash'
 complete -c shiwa -n "__fish_shiwa_using_subcommand hub; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand systemd-install" -l unit -d 'Units to install (repeat the option or separate with commas)' -r -f -a "sync\t''
 hub\t''
@@ -227,3 +233,4 @@ complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcom
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from export" -f -a "config" -d 'Write the configuration as a JSON envelope (`export config > config-backup.json`)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "config" -d 'Validate and write a configuration (`import config < config-backup.json`)'
 complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from hub" -f -a "node" -d 'Add, list, rotate keys of, block or remove nodes (works on the database directly)'
+complete -c shiwa -n "__fish_shiwa_using_subcommand help; and __fish_seen_subcommand_from hub" -f -a "hash-password" -d 'Read a password (prompt, or the first line of stdin) and print its argon2 hash for dashboard.password_hash'

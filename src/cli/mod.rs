@@ -220,6 +220,10 @@ pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
         if let Some(e) = cause.downcast_ref::<crate::hub::nodes::NodeError>() {
             return e.exit_status();
         }
+        if let Some(e) = cause.downcast_ref::<crate::hub::dashboard::settings::HashPasswordError>()
+        {
+            return e.exit_status();
+        }
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {
             return ExitStatus::for_io(e);
         }

@@ -16,6 +16,8 @@
 //! deadman: { stale_after: 2, down_after: 4, grace: 5m, sweep_interval: 60s, backup_max_age: 48h }
 //! checks: { enabled: true, interval: 60s, timeout: 5s }
 //! alerts: { webhooks: [ { name: ops, url: https://hooks.example/..., format: slack } ] }
+//! dashboard:                                    # see hub::dashboard::settings
+//!   password_hash: $argon2id$v=19$...           # `shiwa hub hash-password`
 //! ```
 //!
 //! The `deadman`, `checks` and `alerts` sections are documented on
@@ -28,6 +30,7 @@ use super::checks::CheckSettings;
 use super::sweep::DeadmanSettings;
 use crate::config::{ConfigError, Diagnostic, HttpTlsConfig, load_typed_file};
 use crate::exit::{ExitStatus, HasExitStatus};
+use crate::hub::dashboard::DashboardSettings;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -66,6 +69,8 @@ pub struct HubConfig {
     pub checks: CheckSettings,
     /// Webhook notifications.
     pub alerts: AlertSettings,
+    /// The web dashboard.
+    pub dashboard: DashboardSettings,
 }
 
 impl Default for HubConfig {
@@ -81,6 +86,7 @@ impl Default for HubConfig {
             deadman: DeadmanSettings::default(),
             checks: CheckSettings::default(),
             alerts: AlertSettings::default(),
+            dashboard: DashboardSettings::default(),
         }
     }
 }
@@ -184,7 +190,7 @@ pub struct LoadedHubConfig {
 
 /// Loads and checks `path`.
 pub fn load(path: &Path) -> Result<LoadedHubConfig, HubConfigError> {
-    let (config, warnings): (HubConfig, _) = load_typed_file(path)?;
+    let (mut config, warnings): (HubConfig, _) = load_typed_file(path)?;
     let file = path.display().to_string();
     let invalid = |key, reason: String| HubConfigError::Invalid {
         file: file.clone(),
@@ -231,6 +237,12 @@ pub fn load(path: &Path) -> Result<LoadedHubConfig, HubConfigError> {
         .alerts
         .validate()
         .map_err(|e| section(e.to_string()))?;
+    config
+        .dashboard
+        .validate()
+        .map_err(|err| invalid(err.key, err.reason))?;
+    let serves_tls = config.tls.is_some();
+    config.dashboard.secure_cookies.get_or_insert(serves_tls);
     let admin_key_sha256 = match (&config.admin_key_sha256, &config.admin_key_file) {
         (Some(_), Some(_)) => {
             return Err(invalid(
@@ -327,5 +339,28 @@ mod tests {
         assert!(err.to_string().contains("hub.yaml:2:"), "{err}");
         let err = load_text("admin_key_sha256: xyz\n").unwrap_err();
         assert!(err.to_string().contains("admin_key_sha256"), "{err}");
+    }
+
+    #[test]
+    fn the_dashboard_section_is_checked_and_its_cookies_follow_tls() {
+        let err = load_text("dashboard:\n  password_hash: hunter2\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("dashboard.password_hash"), "{text}");
+        assert!(!text.contains("hunter2"), "the value stays out: {text}");
+        assert_eq!(err.exit_status(), ExitStatus::Config);
+        let err = load_text("dashboard:\n  pasword_hash: x\n").unwrap_err();
+        assert!(err.to_string().contains("dashboard.pasword_hash"), "{err}");
+        let loaded = load_text("dashboard:\n  refresh: 10s\n").expect("loads");
+        assert_eq!(loaded.config.dashboard.secure_cookies, Some(false));
+        assert!(!loaded.config.dashboard.enabled());
+        let tls = "tls:\n  certificate: /etc/hub.crt\n  key: /etc/hub.key\n";
+        let loaded = load_text(tls).expect("loads");
+        assert_eq!(
+            loaded.config.dashboard.secure_cookies,
+            Some(true),
+            "TLS: Secure"
+        );
+        let behind_proxy = load_text("dashboard:\n  secure_cookies: true\n").expect("loads");
+        assert_eq!(behind_proxy.config.dashboard.secure_cookies, Some(true));
     }
 }

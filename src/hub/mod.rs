@@ -8,6 +8,7 @@ pub mod api;
 pub mod backup_watch;
 pub mod checks;
 pub mod config;
+pub mod dashboard;
 pub mod nodes;
 pub mod policy;
 pub mod server;

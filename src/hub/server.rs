@@ -102,7 +102,14 @@ pub async fn serve_with<S: HubStore>(
     ready(address);
     let retention = Duration::from_secs(i64::from(config.retention.max_days) * 86_400);
     let pruner = tokio::spawn(prune_loop(store, retention, config.retention.keep_backups));
-    crate::api::server::serve_app(listener, tls, router(state), shutdown, "hub").await;
+    crate::api::server::serve_app(
+        listener,
+        tls,
+        router(state, &config.dashboard),
+        shutdown,
+        "hub",
+    )
+    .await;
     pruner.abort();
     drop(policy_tasks);
     Ok(())

@@ -2,6 +2,8 @@
 //! cluster) driven with curl.
 
 mod api;
+mod chromium;
+pub mod dashboard;
 mod durability;
 mod hostile;
 mod policy_checks;

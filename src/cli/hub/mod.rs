@@ -1,6 +1,7 @@
 //! `shiwa hub`: serve the fleet hub (`shiwa hub --config hub.yaml`), or manage its nodes
 //! (`shiwa hub node ...`).
 
+mod hash_password;
 mod node;
 
 use super::GlobalArgs;
@@ -25,7 +26,9 @@ pub const DEFAULT_HUB_CONFIG: &str = "/etc/shiwa/hub.yaml";
         The configuration is hub.yaml (--config, default /etc/shiwa/hub.yaml): listen \
         (0.0.0.0:8080), database_url (sqlite:///var/lib/shiwa/hub.db or postgres://...), tls \
         {certificate, key}, admin_key_file or admin_key_sha256, retention.max_days (90), \
-        limits.max_body_bytes.\n\n\
+        limits.max_body_bytes, dashboard {password_hash (from `shiwa hub hash-password`), \
+        username, session_ttl, refresh, top_offsets} — the web dashboard at / once a \
+        password_hash is set.\n\n\
         SIGTERM/SIGINT stop after requests in flight. Exit status: 0 after a signal, 1 when \
         the port is taken or the database fails, 77 permission denied, 78 bad configuration."
 )]
@@ -38,6 +41,9 @@ pub struct HubArgs {
 enum HubCommand {
     /// Add, list, rotate keys of, block or remove nodes (works on the database directly)
     Node(node::NodeArgs),
+    /// Read a password (prompt, or the first line of stdin) and print its argon2 hash for
+    /// dashboard.password_hash
+    HashPassword(hash_password::HashPasswordArgs),
 }
 
 /// Serves, or runs a node command.
@@ -53,6 +59,7 @@ pub fn run(args: HubArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
         .context("starting the async runtime")?;
     match args.command {
         Some(HubCommand::Node(node_args)) => runtime.block_on(node::run(node_args, &config_path)),
+        Some(HubCommand::HashPassword(hash_args)) => hash_password::run(hash_args),
         None => {
             runtime.block_on(serve(&config_path))?;
             Ok(ExitStatus::Success)

@@ -3,6 +3,7 @@
 use super::error::HubApiError;
 use super::state::HubState;
 use super::{ingest, metrics, query, recovery};
+use crate::hub::dashboard::DashboardSettings;
 use crate::hub::store::HubStore;
 use axum::Router;
 use axum::http::{HeaderValue, Method, Uri, header};
@@ -12,8 +13,8 @@ use axum::routing::{get, post};
 /// The OpenAPI 3.1 document of the hub's API (`docs/hub-openapi.json`), served as is.
 pub const OPENAPI_JSON: &str = include_str!("../../../docs/hub-openapi.json");
 
-/// The hub's router.
-pub fn router<S: HubStore>(state: HubState<S>) -> Router {
+/// The hub's router, with the dashboard's pages when `dashboard` enables them.
+pub fn router<S: HubStore>(state: HubState<S>, dashboard: &DashboardSettings) -> Router {
     Router::new()
         .route("/api/v1/report", post(ingest::report::<S>))
         .route("/api/v1/event", post(ingest::event::<S>))
@@ -28,7 +29,8 @@ pub fn router<S: HubStore>(state: HubState<S>) -> Router {
         .route("/metrics", get(metrics_text::<S>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::hub::dashboard::routes(state, dashboard))
 }
 
 async fn healthz() -> Response {
