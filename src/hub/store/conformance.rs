@@ -11,6 +11,14 @@ use crate::fleet::{
 use crate::observe::{EventSeverity, SyncSnapshot};
 use crate::time::{Duration, Timestamp};
 
+#[path = "conformance_reports.rs"]
+mod reports;
+use reports::{
+    a_batch_answers_each_report_and_keeps_the_newest_as_summary,
+    a_report_of_an_unknown_node_fails_alone_in_its_batch,
+    concurrent_reports_each_get_their_own_outcome,
+};
+
 fn node(name: &str) -> NodeId {
     NodeId::new(name).expect("valid id")
 }
@@ -576,4 +584,7 @@ conformance!(
     backups_get_versions_and_replays_keep_theirs,
     states_ports_notifications_and_counts,
     prune_deletes_old_records_only,
+    a_batch_answers_each_report_and_keeps_the_newest_as_summary,
+    a_report_of_an_unknown_node_fails_alone_in_its_batch,
+    concurrent_reports_each_get_their_own_outcome,
 );

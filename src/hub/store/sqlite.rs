@@ -2,7 +2,8 @@
 //!
 //! One writer connection (SQLite serialises writers anyway; one connection means no
 //! `SQLITE_BUSY` between our own writers) and a small pool of read-only connections, which
-//! WAL lets read while the writer writes.
+//! WAL lets read while the writer writes. Reports reach the writer connection through the
+//! store's report writer task, which commits all queued reports in one transaction.
 //!
 //! Durability: `journal_mode=WAL` with `synchronous=NORMAL`. A commit appends to the WAL file
 //! with `write(2)` before the call returns, and the WAL is fsynced only at checkpoints. The
@@ -13,8 +14,10 @@
 //! while the hub runs.
 
 use super::StoreError;
+use super::batch::Batcher;
 use super::nodes_sql::node_from_row;
 use super::redact_url;
+use super::reports_batch_sql::{MAX_BATCH, ReportBatcher, report_writer};
 use super::sql::hub_store_impl;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -33,6 +36,7 @@ pub const READERS: u32 = 4;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    reports: ReportBatcher,
 }
 
 impl SqliteStore {
@@ -75,11 +79,23 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(open_error)?;
-        Ok(SqliteStore { writer, reader })
+        let reports = Batcher::spawn(
+            SqliteReportWriter {
+                pool: writer.clone(),
+            },
+            MAX_BATCH,
+        );
+        Ok(SqliteStore {
+            writer,
+            reader,
+            reports,
+        })
     }
 
-    /// Closes both pools, waiting for queries in flight.
+    /// Commits the reports still queued, then closes both pools, waiting for queries in
+    /// flight.
     pub async fn close(&self) {
+        self.reports.close().await;
         self.reader.close().await;
         self.writer.close().await;
     }
@@ -90,6 +106,28 @@ impl SqliteStore {
 
     fn reader(&self) -> &SqlitePool {
         &self.reader
+    }
+
+    fn reports(&self) -> &ReportBatcher {
+        &self.reports
+    }
+}
+
+report_writer!(SqliteReportWriter, sqlx::Sqlite);
+
+#[cfg(test)]
+impl SqliteStore {
+    /// Commits `items` as one batch of the report writer (the conformance suite).
+    pub(super) async fn commit_reports(
+        &self,
+        items: Vec<super::reports_batch_sql::Received>,
+    ) -> Vec<super::reports_batch_sql::ReportResult> {
+        use super::batch::BatchSink;
+        SqliteReportWriter {
+            pool: self.writer.clone(),
+        }
+        .commit(items)
+        .await
     }
 }
 
