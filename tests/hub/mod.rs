@@ -2,6 +2,7 @@
 //! cluster) driven with curl.
 
 mod api;
+mod credentials;
 mod durability;
 mod hostile;
 mod policy_checks;

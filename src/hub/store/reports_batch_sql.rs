@@ -184,6 +184,7 @@ macro_rules! report_writer {
                         .map_err(error(Some(&report.node_id)))?;
                 }
                 tx.commit().await.map_err(error(None))?;
+                tracing::debug!(reports = items.len(), "reports committed in one transaction");
                 Ok(outcomes)
             }
         }
