@@ -27,11 +27,11 @@ fn rid(n: u32) -> RecordId {
     RecordId::new(format!("rec{n:08}")).expect("valid id")
 }
 
-fn at(secs: i64) -> Timestamp {
+pub(super) fn at(secs: i64) -> Timestamp {
     Timestamp::from_secs_nanos(1_800_000_000 + secs, 0)
 }
 
-fn new_node(name: &str) -> NewNode {
+pub(super) fn new_node(name: &str) -> NewNode {
     NewNode {
         node_id: node(name),
         api_key_sha256: [7; 32],
@@ -42,7 +42,7 @@ fn new_node(name: &str) -> NewNode {
     }
 }
 
-fn report(name: &str, n: u32, sent: i64, offset_ns: i64) -> Report {
+pub(super) fn report(name: &str, n: u32, sent: i64, offset_ns: i64) -> Report {
     let mut snapshot = SyncSnapshot::starting(at(sent), name);
     snapshot.clock.offset = Some(Duration::from_nanos(offset_ns));
     let host = HostFacts {
