@@ -136,8 +136,7 @@ report_writer!(SqliteReportWriter, sqlx::Sqlite);
 /// Copies the WAL back into the database file every [`CHECKPOINT_PERIOD`] on a connection
 /// of its own. `PASSIVE` never waits for the writer, and the writer never waits for it: the
 /// fsyncs of a checkpoint stay out of the commits (SQLite's automatic checkpoint would run
-/// them inside the commit that crosses 1 000 WAL pages, a ~100 ms stall every few thousand
-/// reports).
+/// them inside the commit that crosses 1 000 WAL pages).
 async fn checkpoint_loop(pool: SqlitePool) {
     let mut tick = tokio::time::interval(CHECKPOINT_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
