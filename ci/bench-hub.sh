@@ -6,8 +6,11 @@
 #   bash ci/bench-hub.sh [--seconds N] [--connections N] [--threads N] [--nodes N] [--binary PATH]
 #
 # Defaults: wrk -t2 -c64 -d20s --latency, 16 nodes. Prints reports/s and p50/p99 per backend
-# and checks that every 201 is a stored row. PostgreSQL needs /usr/lib/postgresql/*/bin and
-# root (runuser -u postgres). Ports: 127.0.0.1:18190 (hub), a free one for PostgreSQL.
+# and checks that every 201 is a stored row; then GET /healthz under the same wrk load (the
+# hub's HTTP ceiling without the database), and the load average (other builds skew it).
+# PostgreSQL needs /usr/lib/postgresql/*/bin and root (runuser -u postgres). Ports:
+# 127.0.0.1:18190 (hub), a free one for PostgreSQL. HUB_LOG=debug (the hub's SHIWA_LOG)
+# adds the number of report commits and the mean reports per commit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -78,10 +81,10 @@ run_backend() {
     printf 'listen: 127.0.0.1:18190\ndatabase_url: %s\nadmin_key_file: %s\n' "$url" "$dir/admin.key" > "$dir/hub.yaml"
     : > "$dir/keys"
     for ((n = 0; n < nodes; n++)); do
-        "$binary" hub -c "$dir/hub.yaml" node add "bench-$n" --json \
+        SHIWA_LOG=warn "$binary" hub -c "$dir/hub.yaml" node add "bench-$n" --json \
             | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])' >> "$dir/keys"
     done
-    SHIWA_LOG=warn "$binary" hub -c "$dir/hub.yaml" > "$dir/hub-$name.log" 2>&1 &
+    SHIWA_LOG=${HUB_LOG:-warn} "$binary" hub -c "$dir/hub.yaml" > "$dir/hub-$name.log" 2>&1 &
     hub_pid=$!
     for _ in $(seq 100); do curl -sf http://127.0.0.1:18190/healthz >/dev/null && break; sleep 0.05; done
     HUB_KEYS=$dir/keys HUB_REPORT=$dir/report.json \
@@ -94,11 +97,26 @@ run_backend() {
         curl -s -H "Authorization: Bearer $admin" \
             "http://127.0.0.1:18190/api/v1/nodes/bench-$n/history?period=400d&format=csv" | tail -n +2 | wc -l
     done | awk '{s += $1} END {print s}')
+    if [[ $name == sqlite ]]; then
+        wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency \
+            http://127.0.0.1:18190/healthz > "$dir/wrk-healthz.txt"
+    fi
     kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
-    echo "== $name: wrk -t$threads -c$connections -d${seconds}s, $nodes nodes"
+    echo "== $name: wrk -t$threads -c$connections -d${seconds}s, $nodes nodes (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
     grep -E "Requests/sec|Non-2xx|Socket errors" "$dir/wrk-$name.txt" || true
     grep -E "^ +(50|99)%" "$dir/wrk-$name.txt"
     echo "   201 answers: $created, stored reports: $stored, hub RSS after the run: $rss"
+    local commits
+    commits=$(grep 'reports committed in one transaction' "$dir/hub-$name.log" \
+        | grep -o 'reports=[0-9]*' | cut -d= -f2 || true)
+    if [[ -n $commits ]]; then
+        awk '{n++; s += $1} END {printf "   report commits: %d, reports per commit: %.1f\n", n, s / n}' <<< "$commits"
+    fi
+    if [[ $name == sqlite ]]; then
+        echo "== GET /healthz, same wrk load (the HTTP ceiling)"
+        grep -E "Requests/sec" "$dir/wrk-healthz.txt"
+        grep -E "^ +(50|99)%" "$dir/wrk-healthz.txt"
+    fi
 }
 
 run_backend sqlite "sqlite://$dir/hub.db"

@@ -94,6 +94,11 @@ fn ingest_replay_and_refusals(hub: &Hub) -> (String, String) {
         "{json}"
     );
     shiwa_block(hub, "gm-1", "block");
+    // Credentials are trusted for 1 s after a read (the hub's cache): a block by another
+    // process is refused within that. The probe's invalid body stores nothing meanwhile.
+    super::support::refused_within(std::time::Duration::from_millis(1500), || {
+        post(&url, &key, &bad_interval, dir).0
+    });
     let (status, _) = post(&url, &key, &report("gm-1", "report-0003", 3, 0), dir);
     assert_eq!(status, 403, "blocked");
     shiwa_block(hub, "gm-1", "unblock");

@@ -3,6 +3,7 @@
 
 mod api;
 mod chromium;
+mod credentials;
 pub mod dashboard;
 mod durability;
 mod hostile;

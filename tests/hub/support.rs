@@ -225,3 +225,25 @@ pub fn postgres() -> Option<pg_cluster::PgCluster> {
         }
     }
 }
+
+/// Posts `attempt` every 20 ms until it answers 403; returns how long that took from the
+/// call. Fails when it takes longer than `bound`.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the test times how long a revoked key stays accepted"
+)]
+pub fn refused_within(bound: Duration, mut attempt: impl FnMut() -> u16) -> Duration {
+    let start = std::time::Instant::now();
+    loop {
+        let status = attempt();
+        let elapsed = start.elapsed();
+        if status == 403 {
+            return elapsed;
+        }
+        assert!(
+            elapsed <= bound,
+            "still answered {status} after {elapsed:?} (bound {bound:?})"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -3,7 +3,12 @@
 //! Order of checks: `Authorization` present (401) → body within the limit (413) → JSON
 //! (400 naming the field) → the key is the payload node's and the node is not blocked (403)
 //! → the wire type's validation (400 naming the field) → stored: 201 `{"status":"stored"}`,
-//! or 200 `{"status":"duplicate"}` for a replay of a known id.
+//! or 200 `{"status":"duplicate"}` for a replay of a known id. Reports are group-committed
+//! by the store: the answer comes once the report's batch is committed.
+//!
+//! The credentials check accepts on credentials read less than 1 s before (the
+//! [`CredentialCache`](super::credential_cache::CredentialCache)): a key rotated or a node
+//! blocked or removed by `shiwa hub node` is refused within 1 s.
 
 use super::error::HubApiError;
 use super::state::{HubState, Kind, Outcome, bearer};
@@ -151,17 +156,28 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HubApiError> {
 }
 
 /// Accepts the request's key for `node`: 403 when it is not that node's key, when there is
-/// no such node, or when the node is blocked.
+/// no such node, or when the node is blocked. Credentials read less than 1 s ago are enough
+/// to accept (see [`CredentialCache`](super::credential_cache::CredentialCache)); a refusal
+/// is always decided on a fresh read.
 async fn authorize<S: HubStore>(
     state: &HubState<S>,
     headers: &HeaderMap,
     node: &NodeId,
 ) -> Result<(), HubApiError> {
     let presented = bearer(headers)?;
+    let now = state.now();
+    if let Some(cached) = state.credentials.get(node, now)
+        && !cached.blocked
+        && key_matches(&cached.api_key_sha256, presented)
+    {
+        return Ok(());
+    }
     let credentials = state.store.credentials(node).await?;
     match credentials {
         Some(c) if key_matches(&c.api_key_sha256, presented) => {
-            if c.blocked {
+            let blocked = c.blocked;
+            state.credentials.insert(node, c, now);
+            if blocked {
                 Err(HubApiError::Forbidden(format!("node {node} is blocked")))
             } else {
                 Ok(())

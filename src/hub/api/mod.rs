@@ -12,6 +12,7 @@
 //! Errors are JSON `{"error": "...", "status": N}` (see [`error`]); GETs carry an `ETag` and
 //! answer 304 to a matching `If-None-Match`.
 
+pub mod credential_cache;
 pub mod csv;
 pub mod error;
 pub mod ingest;

@@ -1,6 +1,7 @@
 //! [`HubState`]: what the handlers share — the store, the admin key digest, the ingest
-//! counters, the recovery rate limiter and the clock.
+//! counters, the node credentials cache, the recovery rate limiter and the clock.
 
+use super::credential_cache::CredentialCache;
 use super::error::HubApiError;
 use crate::hub::nodes::key_matches;
 use crate::hub::policy::PolicyLink;
@@ -159,6 +160,8 @@ pub struct HubState<S> {
     admin_key_sha256: Option<[u8; 32]>,
     /// Ingest counters and the last sweep.
     pub counters: Arc<Counters>,
+    /// Node credentials read recently (trusted for 1 s, see [`CredentialCache`]).
+    pub credentials: Arc<CredentialCache>,
     /// Failed recovery attempts.
     pub limiter: Arc<Mutex<RecoveryLimiter>>,
     /// Bounds argon2 checks.
@@ -183,6 +186,7 @@ impl<S: HubStore> HubState<S> {
             store,
             admin_key_sha256,
             counters: Arc::new(Counters::default()),
+            credentials: Arc::new(CredentialCache::default()),
             limiter: Arc::new(Mutex::new(RecoveryLimiter::default())),
             hashing: Arc::new(Semaphore::new(CONCURRENT_HASHES)),
             max_body_bytes,

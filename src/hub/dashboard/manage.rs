@@ -72,7 +72,8 @@ pub async fn act<S: HubStore>(
         "maintenance-on" => NodeChange::Maintenance(true),
         "maintenance-off" => NodeChange::Maintenance(false),
         "rotate-key" => {
-            let provisioned = nodes::rotate_key(store, node_id).await?;
+            let provisioned = nodes::rotate_key(store, node_id.clone()).await?;
+            state.hub.credentials.forget(&node_id);
             tracing::info!(node = %provisioned.node_id, "dashboard: API key rotated");
             return Ok(secrets_page(
                 "API key rotated",
@@ -98,6 +99,8 @@ pub async fn act<S: HubStore>(
         }
     };
     let done = nodes::change(store, &node_id, change).await?;
+    // Pushes see the change at once, not after the credentials cache's second.
+    state.hub.credentials.forget(&node_id);
     tracing::info!(node = %node_id, "dashboard: node {done}");
     Ok(match change {
         NodeChange::Remove => redirect("/"),

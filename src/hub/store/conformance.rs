@@ -11,6 +11,14 @@ use crate::fleet::{
 use crate::observe::{EventSeverity, SyncSnapshot};
 use crate::time::{Duration, Timestamp};
 
+#[path = "conformance_reports.rs"]
+mod reports;
+use reports::{
+    a_batch_answers_each_report_and_keeps_the_newest_as_summary,
+    a_report_of_an_unknown_node_fails_alone_in_its_batch,
+    concurrent_reports_each_get_their_own_outcome,
+};
+
 fn node(name: &str) -> NodeId {
     NodeId::new(name).expect("valid id")
 }
@@ -19,11 +27,11 @@ fn rid(n: u32) -> RecordId {
     RecordId::new(format!("rec{n:08}")).expect("valid id")
 }
 
-fn at(secs: i64) -> Timestamp {
+pub(super) fn at(secs: i64) -> Timestamp {
     Timestamp::from_secs_nanos(1_800_000_000 + secs, 0)
 }
 
-fn new_node(name: &str) -> NewNode {
+pub(super) fn new_node(name: &str) -> NewNode {
     NewNode {
         node_id: node(name),
         api_key_sha256: [7; 32],
@@ -34,7 +42,7 @@ fn new_node(name: &str) -> NewNode {
     }
 }
 
-fn report(name: &str, n: u32, sent: i64, offset_ns: i64) -> Report {
+pub(super) fn report(name: &str, n: u32, sent: i64, offset_ns: i64) -> Report {
     let mut snapshot = SyncSnapshot::starting(at(sent), name);
     snapshot.clock.offset = Some(Duration::from_nanos(offset_ns));
     let host = HostFacts {
@@ -596,4 +604,7 @@ conformance!(
     backups_get_versions_and_replays_keep_theirs,
     states_ports_notifications_and_counts,
     prune_deletes_old_records_only,
+    a_batch_answers_each_report_and_keeps_the_newest_as_summary,
+    a_report_of_an_unknown_node_fails_alone_in_its_batch,
+    concurrent_reports_each_get_their_own_outcome,
 );

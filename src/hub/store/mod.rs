@@ -7,13 +7,18 @@
 //! since the Unix epoch. Every push is idempotent: the primary key of a report, event or
 //! backup is `(node_id, record id)`, and a replay answers [`Inserted::Duplicate`].
 //!
+//! Reports go through one writer task per store that commits whatever is queued in one
+//! transaction ([`batch`], `reports_batch_sql.rs`); `close` drains it.
+//!
 //! The backend is chosen at start from `database_url` by [`open`]; the server and the node
 //! commands are generic over `S: HubStore`, so there is no dynamic dispatch.
 
+pub mod batch;
 mod nodes_sql;
 mod ops_sql;
 mod postgres;
 mod records_sql;
+mod reports_batch_sql;
 mod sql;
 mod sqlite;
 mod types;
@@ -24,6 +29,7 @@ mod conformance;
 pub mod pg_cluster;
 
 pub use postgres::PgStore;
+pub use reports_batch_sql::MAX_BATCH;
 pub use sqlite::SqliteStore;
 pub use types::{
     EventFilter, HistoryPoint, Inserted, LastReport, NewNode, NodeCounts, NodeCredentials,
@@ -75,6 +81,9 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// The store is closed (the hub is shutting down).
+    #[error("the hub database is closed (shutting down)")]
+    Closed,
     /// A query failed.
     #[error("hub database query failed ({operation}): {source}")]
     Query {
@@ -99,7 +108,8 @@ impl HasExitStatus for StoreError {
 }
 
 /// The storage the hub needs. Every method is one transaction: either all of its effect is
-/// stored, or none.
+/// stored, or none. Reports are group-committed: concurrent `insert_report` calls share one
+/// transaction (see [`batch`]), and each returns once that transaction is committed.
 pub trait HubStore: Clone + Send + Sync + 'static {
     /// Adds a node; [`StoreError::NodeExists`] when the id is taken.
     fn add_node(&self, node: &NewNode) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -1,9 +1,12 @@
 //! [`PgStore`]: the PostgreSQL backend (`database_url: postgres://...`), for fleets that
-//! outgrow one machine or want the hub's data in an existing, backed-up cluster.
+//! outgrow one machine or want the hub's data in an existing, backed-up cluster. Reports are
+//! group-committed by one writer task (one transaction, one WAL flush per batch).
 
 use super::StoreError;
+use super::batch::Batcher;
 use super::nodes_sql::node_from_row;
 use super::redact_url;
+use super::reports_batch_sql::{MAX_BATCH, ReportBatcher, report_writer};
 use super::sql::hub_store_impl;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use std::str::FromStr;
@@ -15,6 +18,7 @@ pub const CONNECTIONS: u32 = 16;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    reports: ReportBatcher,
 }
 
 impl PgStore {
@@ -37,11 +41,14 @@ impl PgStore {
                 url: redact_url(url),
                 source,
             })?;
-        Ok(PgStore { pool })
+        let reports = Batcher::spawn(PgReportWriter { pool: pool.clone() }, MAX_BATCH);
+        Ok(PgStore { pool, reports })
     }
 
-    /// Closes the pool, waiting for queries in flight.
+    /// Commits the reports still queued, then closes the pool, waiting for queries in
+    /// flight.
     pub async fn close(&self) {
+        self.reports.close().await;
         self.pool.close().await;
     }
 
@@ -51,6 +58,28 @@ impl PgStore {
 
     fn reader(&self) -> &PgPool {
         &self.pool
+    }
+
+    fn reports(&self) -> &ReportBatcher {
+        &self.reports
+    }
+}
+
+report_writer!(PgReportWriter, sqlx::Postgres);
+
+#[cfg(test)]
+impl PgStore {
+    /// Commits `items` as one batch of the report writer (the conformance suite).
+    pub(super) async fn commit_reports(
+        &self,
+        items: Vec<super::reports_batch_sql::Received>,
+    ) -> Vec<super::reports_batch_sql::ReportResult> {
+        use super::batch::BatchSink;
+        PgReportWriter {
+            pool: self.pool.clone(),
+        }
+        .commit(items)
+        .await
     }
 }
 

@@ -1,11 +1,5 @@
-//! The pushed-records half of the shared SQL (see [`super::sql`]): reports, events, backups.
-
-/// `UPDATE` of a node's last-report summary, applied only when the report is the newest.
-pub(super) const UPDATE_LAST_REPORT: &str = "UPDATE nodes SET last_sent_at = $2, \
-    last_clock_state = $3, last_synchronized = $4, last_offset_ns = $5, \
-    last_frequency_ppb = $6, last_path_delay_ns = $7, last_source = $8, host_json = $9, \
-    report_interval_s = $10 \
-    WHERE node_id = $1 AND (last_sent_at IS NULL OR last_sent_at <= $2)";
+//! The pushed-records half of the shared SQL (see [`super::sql`]): reports (queued to the
+//! store's report writer, `reports_batch_sql.rs`), events, backups.
 
 /// Expands to the record methods of `HubStore` for a store over rows of type `$row`.
 macro_rules! record_methods {
@@ -15,68 +9,10 @@ macro_rules! record_methods {
             report: &$crate::fleet::Report,
             received_at: $crate::time::Timestamp,
         ) -> Result<$crate::hub::store::Inserted, $crate::hub::store::StoreError> {
-            use $crate::hub::store::{Inserted, records_sql, sql};
-            let node = Some(&report.node_id);
-            let body = sql::to_json("report", report)?;
-            let host = sql::to_json("host facts", &report.host)?;
-            let clock = &report.clock;
-            let offset = clock.offset.map(|d| d.as_nanos());
-            let delay = clock.path_delay.map(|d| d.as_nanos());
-            let mut tx = self
-                .writer()
-                .begin()
+            self.reports()
+                .submit((report.clone(), received_at))
                 .await
-                .map_err(sql::query_error("insert_report", None))?;
-            let inserted = sqlx::query(
-                "INSERT INTO reports (node_id, report_id, sent_at, received_at, clock_state, \
-                 synchronized, offset_ns, frequency_ppb, path_delay_ns, selected_source, body) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                 ON CONFLICT (node_id, report_id) DO NOTHING",
-            )
-            .bind(report.node_id.as_str())
-            .bind(report.report_id.as_str())
-            .bind(report.sent_at.as_nanos())
-            .bind(received_at.as_nanos())
-            .bind(clock.state.name())
-            .bind(clock.synchronized)
-            .bind(offset)
-            .bind(clock.frequency.0)
-            .bind(delay)
-            .bind(clock.selected_source.as_deref())
-            .bind(body)
-            .execute(&mut *tx)
-            .await
-            .map_err(sql::query_error("insert_report", node))?;
-            if inserted.rows_affected() == 0 {
-                return Ok(Inserted::Duplicate);
-            }
-            sqlx::query(
-                "UPDATE nodes SET last_seen = $2 \
-                 WHERE node_id = $1 AND (last_seen IS NULL OR last_seen < $2)",
-            )
-            .bind(report.node_id.as_str())
-            .bind(received_at.as_nanos())
-            .execute(&mut *tx)
-            .await
-            .map_err(sql::query_error("insert_report", node))?;
-            sqlx::query(records_sql::UPDATE_LAST_REPORT)
-                .bind(report.node_id.as_str())
-                .bind(report.sent_at.as_nanos())
-                .bind(clock.state.name())
-                .bind(clock.synchronized)
-                .bind(offset)
-                .bind(clock.frequency.0)
-                .bind(delay)
-                .bind(clock.selected_source.as_deref())
-                .bind(host)
-                .bind(sql::signed(report.report_interval_s))
-                .execute(&mut *tx)
-                .await
-                .map_err(sql::query_error("insert_report", node))?;
-            tx.commit()
-                .await
-                .map_err(sql::query_error("insert_report", node))?;
-            Ok(Inserted::New)
+                .map_err(|_| $crate::hub::store::StoreError::Closed)?
         }
 
         async fn insert_event(

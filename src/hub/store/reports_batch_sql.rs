@@ -1,0 +1,193 @@
+//! Reports are stored by group commit (see [`super::batch`]): `insert_report` queues the
+//! report to the store's one report writer, which stores every queued report in one
+//! transaction — an `INSERT` per report, then one `UPDATE` per node for its last-seen time
+//! and last-report summary — and answers each caller after the `COMMIT`. A report is thus
+//! acknowledged only once it is committed, exactly as with a transaction of its own.
+//!
+//! When the batch's transaction fails (a report's node was removed meanwhile: a foreign-key
+//! violation), it is rolled back and each report is stored again in a transaction of its
+//! own, so one bad report fails alone.
+
+use super::StoreError;
+use super::batch::Batcher;
+use super::types::Inserted;
+use crate::fleet::Report;
+use crate::time::Timestamp;
+
+/// A report and when the hub received it.
+pub(super) type Received = (Report, Timestamp);
+/// How storing one report ended.
+pub(super) type ReportResult = Result<Inserted, StoreError>;
+/// A store's report queue.
+pub(super) type ReportBatcher = Batcher<Received, ReportResult>;
+
+/// Most reports committed in one transaction.
+pub const MAX_BATCH: usize = 128;
+
+/// One report; no row when `(node_id, report_id)` is known (a replay).
+pub(super) const INSERT_REPORT: &str = "INSERT INTO reports (node_id, report_id, sent_at, \
+    received_at, clock_state, synchronized, offset_ns, frequency_ppb, path_delay_ns, \
+    selected_source, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+    ON CONFLICT (node_id, report_id) DO NOTHING";
+
+/// A node after new reports: `last_seen` becomes `$2` if later, and the last-report summary
+/// becomes the report sent at `$3` if that is not older than the stored one. In an `UPDATE`
+/// every expression sees the row as it was, so the order of the assignments is free.
+pub(super) const UPDATE_NODE: &str = "UPDATE nodes SET \
+    last_seen = CASE WHEN last_seen IS NULL OR last_seen < $2 THEN $2 ELSE last_seen END, \
+    last_sent_at = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $3 ELSE last_sent_at END, \
+    last_clock_state = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $4 ELSE last_clock_state END, \
+    last_synchronized = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $5 ELSE last_synchronized END, \
+    last_offset_ns = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $6 ELSE last_offset_ns END, \
+    last_frequency_ppb = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $7 ELSE last_frequency_ppb END, \
+    last_path_delay_ns = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $8 ELSE last_path_delay_ns END, \
+    last_source = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $9 ELSE last_source END, \
+    host_json = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $10 ELSE host_json END, \
+    report_interval_s = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
+        THEN $11 ELSE report_interval_s END \
+    WHERE node_id = $1";
+
+/// What a batch changes on each node that got new reports, in order of first appearance:
+/// the index of its newest new report (latest `sent_at`; of equal ones, the last queued,
+/// as one report after another would leave it) and its latest receipt time.
+pub(super) fn node_updates(items: &[Received], outcomes: &[Inserted]) -> Vec<(usize, Timestamp)> {
+    let mut updates: Vec<(usize, Timestamp)> = Vec::new();
+    for (index, ((report, received_at), outcome)) in items.iter().zip(outcomes).enumerate() {
+        if *outcome != Inserted::New {
+            continue;
+        }
+        let known = updates
+            .iter_mut()
+            .find(|(newest, _)| items[*newest].0.node_id == report.node_id);
+        match known {
+            Some((newest, seen)) => {
+                if report.sent_at >= items[*newest].0.sent_at {
+                    *newest = index;
+                }
+                *seen = (*seen).max(*received_at);
+            }
+            None => updates.push((index, *received_at)),
+        }
+    }
+    updates
+}
+
+/// The one outcome of a one-report transaction.
+pub(super) fn single(outcomes: Vec<Inserted>) -> ReportResult {
+    outcomes.into_iter().next().ok_or(StoreError::Corrupt {
+        what: "report batch",
+        reason: "no outcome for a stored report".into(),
+    })
+}
+
+/// Expands to `$writer`, the [`super::batch::BatchSink`] that commits reports to a pool of
+/// database `$db`.
+macro_rules! report_writer {
+    ($writer:ident, $db:ty) => {
+        /// Commits queued reports, a batch per transaction (see `reports_batch_sql.rs`).
+        #[derive(Debug, Clone)]
+        pub(super) struct $writer {
+            pool: sqlx::Pool<$db>,
+        }
+
+        impl
+            $crate::hub::store::batch::BatchSink<
+                $crate::hub::store::reports_batch_sql::Received,
+                $crate::hub::store::reports_batch_sql::ReportResult,
+            > for $writer
+        {
+            async fn commit(
+                &self,
+                items: Vec<$crate::hub::store::reports_batch_sql::Received>,
+            ) -> Vec<$crate::hub::store::reports_batch_sql::ReportResult> {
+                use $crate::hub::store::reports_batch_sql::single;
+                if items.len() > 1 {
+                    match self.transaction(&items).await {
+                        Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
+                        Err(error) => tracing::debug!(
+                            %error,
+                            reports = items.len(),
+                            "report batch rolled back; storing each report alone"
+                        ),
+                    }
+                }
+                let mut results = Vec::with_capacity(items.len());
+                for item in &items {
+                    let outcome = self.transaction(std::slice::from_ref(item)).await;
+                    results.push(outcome.and_then(single));
+                }
+                results
+            }
+        }
+
+        impl $writer {
+            /// Stores `items` in one transaction; the outcomes are in the items' order.
+            async fn transaction(
+                &self,
+                items: &[$crate::hub::store::reports_batch_sql::Received],
+            ) -> Result<Vec<$crate::hub::store::Inserted>, $crate::hub::store::StoreError> {
+                use $crate::hub::store::reports_batch_sql::{
+                    INSERT_REPORT, UPDATE_NODE, node_updates,
+                };
+                use $crate::hub::store::{Inserted, sql};
+                let error = |node| sql::query_error("insert_report", node);
+                let mut tx = self.pool.begin().await.map_err(error(None))?;
+                let mut outcomes = Vec::with_capacity(items.len());
+                for (report, received_at) in items {
+                    let clock = &report.clock;
+                    let inserted = sqlx::query(INSERT_REPORT)
+                        .bind(report.node_id.as_str())
+                        .bind(report.report_id.as_str())
+                        .bind(report.sent_at.as_nanos())
+                        .bind(received_at.as_nanos())
+                        .bind(clock.state.name())
+                        .bind(clock.synchronized)
+                        .bind(clock.offset.map(|d| d.as_nanos()))
+                        .bind(clock.frequency.0)
+                        .bind(clock.path_delay.map(|d| d.as_nanos()))
+                        .bind(clock.selected_source.as_deref())
+                        .bind(sql::to_json("report", report)?)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(error(Some(&report.node_id)))?;
+                    outcomes.push(if inserted.rows_affected() == 0 {
+                        Inserted::Duplicate
+                    } else {
+                        Inserted::New
+                    });
+                }
+                for (newest, last_seen) in node_updates(items, &outcomes) {
+                    let report = &items[newest].0;
+                    let clock = &report.clock;
+                    sqlx::query(UPDATE_NODE)
+                        .bind(report.node_id.as_str())
+                        .bind(last_seen.as_nanos())
+                        .bind(report.sent_at.as_nanos())
+                        .bind(clock.state.name())
+                        .bind(clock.synchronized)
+                        .bind(clock.offset.map(|d| d.as_nanos()))
+                        .bind(clock.frequency.0)
+                        .bind(clock.path_delay.map(|d| d.as_nanos()))
+                        .bind(clock.selected_source.as_deref())
+                        .bind(sql::to_json("host facts", &report.host)?)
+                        .bind(sql::signed(report.report_interval_s))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(error(Some(&report.node_id)))?;
+                }
+                tx.commit().await.map_err(error(None))?;
+                tracing::debug!(reports = items.len(), "reports committed in one transaction");
+                Ok(outcomes)
+            }
+        }
+    };
+}
+pub(super) use report_writer;
