@@ -25,6 +25,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
+use std::os::unix::fs::OpenOptionsExt;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,6 +76,12 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .map_err(open_error)?;
+        // Two processes opening a new database at once (`shiwa hub node add` twice from a
+        // provisioning script) must not both create the schema: SQLite's migrator takes no
+        // lock, so a lock file beside the database serialises the migrations.
+        let _migrating = migration_lock(options.get_filename())
+            .await
+            .map_err(|err| open_error(sqlx::Error::Io(err)))?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&writer)
             .await
@@ -170,6 +177,33 @@ impl SqliteStore {
 node_from_row!(SqliteStore, SqliteRow);
 hub_store_impl!(SqliteStore, SqliteRow);
 
+/// An exclusive `flock` on `DATABASE.migrate-lock`, taken off the async threads (it waits
+/// for another process's migration); `None` for an in-memory database.
+async fn migration_lock(
+    database: &std::path::Path,
+) -> std::io::Result<Option<nix::fcntl::Flock<std::fs::File>>> {
+    let name = database.as_os_str();
+    if name.is_empty() || name == ":memory:" {
+        return Ok(None);
+    }
+    let mut path = database.as_os_str().to_owned();
+    path.push(".migrate-lock");
+    let path = std::path::PathBuf::from(path);
+    let locked = tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)?;
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, errno)| std::io::Error::from(errno))
+    })
+    .await
+    .map_err(std::io::Error::other)??;
+    Ok(Some(locked))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +245,22 @@ mod tests {
             "400 reports never reached the database file: {before} -> {after} bytes"
         );
         store.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn processes_opening_a_new_database_at_once_migrate_it_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/hub.db", dir.path().display());
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { SqliteStore::open(&url).await })
+            })
+            .collect();
+        for open in opens {
+            let store = open.await.expect("task").expect("every open succeeds");
+            assert!(store.list_nodes().await.expect("schema").is_empty());
+            store.close().await;
+        }
     }
 }
