@@ -71,7 +71,7 @@ fn promtool_checks_and_tests_the_alert_rules() {
     }
     let (code, text) = promtool(&["check", "rules", "alerts.yml"]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("SUCCESS: 10 rules found"), "{text}");
+    assert!(text.contains("SUCCESS: 11 rules found"), "{text}");
     let (code, text) = promtool(&["test", "rules", "alerts_test.yml"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("SUCCESS"), "{text}");
@@ -81,6 +81,20 @@ fn promtool_checks_and_tests_the_alert_rules() {
 fn everything() -> SyncSnapshot {
     let now = Timestamp::from_secs_nanos(1_763_827_867, 0);
     let mut snapshot = SyncSnapshot::starting(now, "node-1");
+    snapshot.hub = Some(shiwa::fleet::reporter::HubSnapshot {
+        url: "https://hub.example:8080/".into(),
+        node_id: "node-1".into(),
+        state: shiwa::fleet::reporter::HubPushState::Ok,
+        queued: 0,
+        sent: 10,
+        duplicates: 0,
+        dead_lettered: 0,
+        dropped: 0,
+        retries: 1,
+        oldest_age_s: None,
+        last_ack: Some(now),
+        last_error: None,
+    });
     snapshot.clock = ClockSnapshot {
         state: ClockState::Locked,
         synchronized: true,

@@ -126,8 +126,8 @@ fn free_port(udp: bool) -> u16 {
     }
 }
 
-/// An NTP server node and the config of a client node reporting to `hub_port`.
-fn lab(dir: &Path, hub_port: u16) -> (Node, PathBuf) {
+/// A `sync` node serving NTP at local stratum 3 on 127.0.0.1, and its port.
+fn ntp_server(dir: &Path) -> (Node, u16) {
     let ntp = free_port(true);
     let server = dir.join("server.yml");
     std::fs::write(
@@ -137,7 +137,12 @@ fn lab(dir: &Path, hub_port: u16) -> (Node, PathBuf) {
         ),
     )
     .expect("config");
-    let server = Node::start(dir, "server", &server);
+    (Node::start(dir, "server", &server), ntp)
+}
+
+/// An NTP server node and the config of a client node reporting to `hub_port`.
+fn lab(dir: &Path, hub_port: u16) -> (Node, PathBuf) {
+    let (server, ntp) = ntp_server(dir);
     let client = dir.join("client.yml");
     std::fs::write(
         &client,

@@ -9,7 +9,8 @@
 //! `node_down`, each delivered to the webhook. Start it again → `node_recovered` and a
 //! resolved notice. Node 2 never goes stale.
 
-use super::{Node, free_port};
+use super::receiver::serve_in_background;
+use super::{Node, free_port, ntp_server};
 use crate::hub::support::{ADMIN_KEY, Hub, curl, have_curl, postgres};
 use crate::support::{shiwa, shiwa_path};
 use axum::Router;
@@ -30,20 +31,10 @@ impl Sink {
         let sink = Sink::default();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the sink");
         let port = listener.local_addr().expect("addr").port();
-        listener.set_nonblocking(true).expect("nonblocking");
         let app = Router::new()
             .route("/hook", post(receive))
             .with_state(sink.clone());
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = axum::serve(listener, app).await;
-            });
-        });
+        serve_in_background(listener, app);
         (sink, port)
     }
 
@@ -179,16 +170,7 @@ fn run_fleet(dir: &Path, database_url: &str) {
         add_node(&hub, "node-3", &[format!("api:{api_port}")]),
     ];
 
-    let ntp = free_port(true);
-    let server = dir.join("server.yml");
-    std::fs::write(
-        &server,
-        format!(
-            "timebeat:\n  clock_sync:\n    adjust_clock: false\n    local_stratum: 3\n    primary_clocks:\n      - protocol: ntp\n        server_only: true\n        ip: 127.0.0.1:{ntp}\n"
-        ),
-    )
-    .expect("server config");
-    let _server = Node::start(dir, "server", &server);
+    let (_server, ntp) = ntp_server(dir);
     let configs: Vec<_> = ["node-1", "node-2", "node-3"]
         .iter()
         .zip(&keys)

@@ -3,7 +3,7 @@
 //! files byte for byte, with their modes, and stages the sync unit; a wrong retrieval password
 //! writes nothing and exits 77.
 
-use super::{Node, free_port};
+use super::{Node, ntp_server};
 use crate::hub::support::{ADMIN_KEY, Hub, curl, have_curl};
 use crate::support::shiwa;
 use std::os::unix::fs::PermissionsExt;
@@ -44,16 +44,7 @@ fn a_node_backed_up_to_a_real_hub_is_recovered_byte_for_byte() {
     std::fs::write(&password_file, format!("{password}\n")).expect("password file");
     std::fs::set_permissions(&password_file, std::fs::Permissions::from_mode(0o600))
         .expect("chmod");
-    let ntp = free_port(true);
-    let server = dir.path().join("server.yml");
-    std::fs::write(
-        &server,
-        format!(
-            "timebeat:\n  clock_sync:\n    adjust_clock: false\n    local_stratum: 3\n    primary_clocks:\n      - protocol: ntp\n        server_only: true\n        ip: 127.0.0.1:{ntp}\n"
-        ),
-    )
-    .expect("server config");
-    let _server = Node::start(dir.path(), "server", &server);
+    let (_server, ntp) = ntp_server(dir.path());
     let config = etc.join("shiwa.yml");
     std::fs::write(
         &config,

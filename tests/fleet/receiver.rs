@@ -142,6 +142,13 @@ pub fn start(port: u16, key: &str, mode: Mode) -> Receiver {
         .route("/api/v1/{kind}", post(push))
         .with_state(receiver.clone());
     let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the receiver");
+    serve_in_background(listener, app);
+    receiver
+}
+
+/// Serves `app` on `listener` from a background thread with its own runtime until the test
+/// ends.
+pub fn serve_in_background(listener: std::net::TcpListener, app: Router) {
     listener.set_nonblocking(true).expect("nonblocking");
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -153,5 +160,4 @@ pub fn start(port: u16, key: &str, mode: Mode) -> Receiver {
             let _ = axum::serve(listener, app).await;
         });
     });
-    receiver
 }
