@@ -54,7 +54,7 @@ pub async fn run_policy<S: HubStore>(
         counters,
         alerts,
         checks,
-        unhealthy: HashSet::new(),
+        healthy: HashSet::new(),
         watched: HashSet::new(),
         resting: HashSet::new(),
         operator_ports: HashMap::new(),
@@ -83,8 +83,10 @@ struct Policy<S> {
     counters: Arc<Counters>,
     alerts: mpsc::Sender<Event>,
     checks: Option<mpsc::Sender<CheckCommand>>,
-    /// Nodes stored as stale or down (a report from one of them is a recovery).
-    unhealthy: HashSet<NodeId>,
+    /// Nodes stored as ok: a report from one of them changes nothing. A report from any
+    /// other node (new, stale, down, or added since the last sweep) is looked up: it may be a
+    /// first report or a recovery.
+    healthy: HashSet<NodeId>,
     /// Nodes the check task watches.
     watched: HashSet<NodeId>,
     /// Nodes in maintenance or blocked at the last sweep: not probed.
@@ -103,14 +105,14 @@ impl<S: HubStore> Policy<S> {
             now,
         };
         let views: Vec<NodeView> = nodes.iter().map(|n| self.view(n)).collect();
+        self.healthy = nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Ok)
+            .map(|n| n.node_id.clone())
+            .collect();
         for transition in sweep::sweep(&self.deadman, clock, &views) {
             self.apply(transition, now).await?;
         }
-        self.unhealthy = nodes
-            .iter()
-            .filter(|n| n.state != NodeState::Ok)
-            .map(|n| n.node_id.clone())
-            .collect();
         let newest: BTreeMap<NodeId, Timestamp> =
             self.store.backup_times().await?.into_iter().collect();
         let backups: Vec<BackupView> = nodes
@@ -160,9 +162,9 @@ impl<S: HubStore> Policy<S> {
             .set_node_state(&transition.node_id, transition.to, now)
             .await?;
         if transition.to == NodeState::Ok {
-            self.unhealthy.remove(&transition.node_id);
+            self.healthy.insert(transition.node_id.clone());
         } else {
-            self.unhealthy.insert(transition.node_id.clone());
+            self.healthy.remove(&transition.node_id);
         }
         match transition.event {
             Some(event) => self.raise(event, now).await,
@@ -206,7 +208,7 @@ impl<S: HubStore> Policy<S> {
                     };
                     let _ = checks.send(watch).await;
                 }
-                if !self.unhealthy.contains(&node_id) {
+                if self.healthy.contains(&node_id) {
                     return Ok(());
                 }
                 let now = wall_now();
