@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod durable_sqlite;
 pub mod engine;
 pub mod errors;
 pub mod es;

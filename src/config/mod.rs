@@ -18,6 +18,7 @@ mod known;
 mod load;
 mod model;
 mod outputs;
+mod shipping;
 mod sources;
 pub mod transfer;
 mod tree;
@@ -39,6 +40,7 @@ pub use outputs::{
     BackoffConfig, ElasticsearchConfig, HttpScheme, MonitoringConfig, OutputConfig, SslConfig,
     VerificationMode,
 };
+pub use shipping::{ByteSize, DiskQueueConfig, QueueConfig, SetupConfig, TemplateConfig, WhenFull};
 pub use sources::{DelayStrategy, EdgeMode, Protocol, SourceConfig};
 pub use values::{ConfigDuration, KeySource, LogInterval, Port, StepLimit};
 

@@ -6,6 +6,7 @@
 
 use super::http::{HttpAuthConfig, HttpTlsConfig};
 use super::outputs::{MonitoringConfig, OutputConfig, SslConfig};
+use super::shipping::{QueueConfig, SetupConfig};
 use super::sources::SourceConfig;
 use super::values::{ConfigDuration, Port, StepLimit};
 use crate::secret::Secret;
@@ -27,6 +28,12 @@ pub struct Config {
     /// shiwa's fleet hub connection (shiwa's own section).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hub: Option<HubConfig>,
+    /// Beats' `setup:` (shiwa implements `setup.template`).
+    #[serde(skip_serializing_if = "SetupConfig::is_default")]
+    pub setup: SetupConfig,
+    /// Beats' `queue:` (shiwa implements `queue.disk`, the shipper's spool).
+    #[serde(skip_serializing_if = "QueueConfig::is_default")]
+    pub queue: QueueConfig,
     /// Timebeat settings shiwa does not implement yet, by dotted path, kept so that an export
     /// followed by an import gives the same file back.
     #[serde(skip)]

@@ -88,9 +88,22 @@ pub struct ElasticsearchConfig {
     /// API key `id:key` (sent as `ApiKey base64`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<Secret>,
-    /// Index name pattern.
+    /// Index name pattern of logs and events (`timebeat-%{+yyyy.MM.dd}`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
+    /// Index name pattern of clock documents (`shiwatime_clock-%{+yyyy.MM.dd}`; shiwa's key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_index: Option<String>,
+    /// Index name pattern of source documents (`shiwatime_source-%{+yyyy.MM.dd}`; shiwa's key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_index: Option<String>,
+    /// Ship into data streams named by the index patterns instead of daily indices (shiwa's key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_stream: Option<bool>,
+    /// How often clock and source documents are taken from the daemon's state (default 10s;
+    /// shiwa's key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_interval: Option<ConfigDuration>,
     /// Documents per bulk request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bulk_max_size: Option<u32>,
@@ -119,6 +132,10 @@ impl Default for ElasticsearchConfig {
             password: None,
             api_key: None,
             index: None,
+            clock_index: None,
+            source_index: None,
+            data_stream: None,
+            snapshot_interval: None,
             bulk_max_size: None,
             compression_level: None,
             timeout: None,

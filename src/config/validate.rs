@@ -96,6 +96,7 @@ pub fn validate(
     if let Some(hub) = &config.hub {
         check_hub(&mut checker, hub);
     }
+    check_shipping(&mut checker, config);
     checker.found
 }
 
@@ -221,6 +222,58 @@ fn check_elasticsearch(
     }
     if let Some(ssl) = &es.ssl {
         check_ssl(checker, &format!("{path}.ssl"), ssl);
+    }
+}
+
+/// The shipper's own keys: index patterns (dates refused in data-stream mode), sizes,
+/// intervals, the template name and the spool bound.
+fn check_shipping(checker: &mut Checker<'_>, config: &Config) {
+    let Some(es) = &config.output.elasticsearch else {
+        return;
+    };
+    let path = "output.elasticsearch";
+    let data_stream = es.data_stream == Some(true);
+    for (key, pattern) in [
+        ("index", &es.index),
+        ("clock_index", &es.clock_index),
+        ("source_index", &es.source_index),
+    ] {
+        let Some(pattern) = pattern else { continue };
+        match crate::es::IndexPattern::parse(pattern) {
+            Err(err) => checker.error(&format!("{path}.{key}"), err.reason),
+            Ok(parsed) if data_stream && parsed.has_date() => checker.error(
+                &format!("{path}.{key}"),
+                "a data stream name cannot contain a date (data streams roll over by \
+                 themselves): drop the %{+...} part or set data_stream: false",
+            ),
+            Ok(_) => {}
+        }
+    }
+    if es.bulk_max_size == Some(0) {
+        checker.error(&format!("{path}.bulk_max_size"), "must be at least 1");
+    }
+    if let Some(interval) = es
+        .snapshot_interval
+        .filter(|i| i.0 < Duration::from_secs(1))
+    {
+        checker.error(
+            &format!("{path}.snapshot_interval"),
+            format!("{interval} is too short: at least 1s"),
+        );
+    }
+    if let Some(name) = &config.setup.template.name
+        && (name.is_empty() || name.starts_with(['-', '_', '+']) || name != &name.to_lowercase())
+    {
+        checker.error(
+            "setup.template.name",
+            format!("`{name}` is not a template name: lowercase, not starting with - _ +"),
+        );
+    }
+    if let Some(size) = config.queue.disk.max_size.filter(|s| s.0 < 1 << 20) {
+        checker.error(
+            "queue.disk.max_size",
+            format!("{size} is too small: at least 1MiB"),
+        );
     }
 }
 

@@ -39,15 +39,33 @@ pub struct BulkBody {
 /// Encodes `documents` as NDJSON `create` actions, gzip-compressed at `level` (1-9; 0 sends
 /// plain text).
 pub fn encode(documents: &[&Document], level: u8) -> Result<BulkBody, BulkError> {
-    let mut ndjson = Vec::with_capacity(documents.len() * 512);
-    for document in documents {
-        let action = serde_json::json!({
-            "create": { "_index": document.index, "_id": document.id }
-        });
+    let sources: Vec<Vec<u8>> = documents
+        .iter()
         // Serialising a Value into a Vec cannot fail.
+        .map(|document| serde_json::to_vec(&document.body).unwrap_or_default())
+        .collect();
+    encode_sources(
+        documents
+            .iter()
+            .zip(&sources)
+            .map(|(document, source)| (document.index.as_str(), document.id.as_str(), &source[..])),
+        level,
+    )
+}
+
+/// Encodes (index, id, JSON source) triples — documents as the spool keeps them — as NDJSON
+/// `create` actions, gzip-compressed at `level` (0 sends plain text). A source is one JSON
+/// object on one line (serde_json writes no newlines).
+pub fn encode_sources<'a>(
+    documents: impl IntoIterator<Item = (&'a str, &'a str, &'a [u8])>,
+    level: u8,
+) -> Result<BulkBody, BulkError> {
+    let mut ndjson = Vec::with_capacity(64 * 1024);
+    for (index, id, source) in documents {
+        let action = serde_json::json!({ "create": { "_index": index, "_id": id } });
         let _ = serde_json::to_writer(&mut ndjson, &action);
         ndjson.push(b'\n');
-        let _ = serde_json::to_writer(&mut ndjson, &document.body);
+        ndjson.extend_from_slice(source);
         ndjson.push(b'\n');
     }
     let raw_len = ndjson.len();

@@ -39,6 +39,18 @@ impl DocumentKind {
             DocumentKind::Log => "shiwa.log",
         }
     }
+
+    /// The kind whose `event.dataset` is `dataset`.
+    pub fn from_dataset(dataset: &str) -> Option<Self> {
+        [
+            DocumentKind::Clock,
+            DocumentKind::Source,
+            DocumentKind::Event,
+            DocumentKind::Log,
+        ]
+        .into_iter()
+        .find(|kind| kind.dataset() == dataset)
+    }
 }
 
 /// One document, ready for the bulk API.

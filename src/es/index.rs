@@ -90,6 +90,21 @@ impl IndexPattern {
         })
     }
 
+    /// Whether it names a new index per day (or hour): data streams cannot, they roll over
+    /// by themselves.
+    pub fn has_date(&self) -> bool {
+        self.parts.iter().any(|part| matches!(part, Part::Date(_)))
+    }
+
+    /// The text before the first `%{...}` field (`timebeat-` of `timebeat-%{+yyyy.MM.dd}`),
+    /// what an index template's `index_patterns` start with.
+    pub fn literal_prefix(&self) -> &str {
+        match self.parts.first() {
+            Some(Part::Literal(text)) => text,
+            _ => "",
+        }
+    }
+
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
         &self.text

@@ -13,6 +13,7 @@ pub mod bulk;
 pub mod document;
 pub mod index;
 pub mod settle;
+pub mod spool;
 
 pub use backoff::Backoff;
 pub use bulk::{BatchVerdict, BulkBody, BulkError, FILTER_PATH, ItemVerdict, encode, verdict};

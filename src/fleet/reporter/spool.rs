@@ -15,11 +15,11 @@
 //! Counters (sent, duplicates, dead-lettered, dropped, retries) live in the same file and are
 //! updated in the same transaction as the records they count, so they survive restarts.
 
+use crate::durable_sqlite::add_counter;
 use crate::time::Timestamp;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqliteSynchronous};
-use sqlx::{Row, SqlSafeStr};
+use sqlx::Row;
+use sqlx::sqlite::SqlitePool;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 /// The spool's file name inside the state directory.
 pub const SPOOL_FILE: &str = "hub-spool.db";
@@ -30,21 +30,8 @@ pub const DEFAULT_MAX_RECORDS: u64 = 10_000;
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
     /// Opening or migrating the database file failed.
-    #[error("opening the hub spool {file}: {source}")]
-    Open {
-        /// The spool file.
-        file: PathBuf,
-        /// What SQLite said.
-        source: sqlx::Error,
-    },
-    /// Migrating the database schema failed.
-    #[error("migrating the hub spool {file}: {source}")]
-    Migrate {
-        /// The spool file.
-        file: PathBuf,
-        /// What went wrong.
-        source: sqlx::migrate::MigrateError,
-    },
+    #[error("the hub spool: {0}")]
+    Open(#[from] crate::durable_sqlite::OpenError),
     /// A statement failed.
     #[error("hub spool {file}: {source}")]
     Query {
@@ -163,16 +150,6 @@ INSERT INTO counters (name, value) VALUES
     ('sent', 0), ('duplicates', 0), ('dead_lettered', 0), ('dropped', 0), ('retries', 0);
 ";
 
-fn migrator() -> sqlx::migrate::Migrator {
-    sqlx::migrate::Migrator::with_migrations(vec![sqlx::migrate::Migration::new(
-        1,
-        "spool".into(),
-        sqlx::migrate::MigrationType::Simple,
-        SCHEMA.into_sql_str(),
-        false,
-    )])
-}
-
 /// The durable spool. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
 pub struct Spool {
@@ -184,30 +161,8 @@ pub struct Spool {
 impl Spool {
     /// Opens (creating and migrating if needed) the spool at `file`.
     pub async fn open(file: &Path, max_records: u64) -> Result<Self, SpoolError> {
-        let open_error = |source| SpoolError::Open {
-            file: file.to_path_buf(),
-            source,
-        };
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(open_error)?
-            .filename(file)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        // One connection: one writer, and statements run in the order they are issued.
-        let pool = sqlx::pool::PoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(open_error)?;
-        migrator()
-            .run(&pool)
-            .await
-            .map_err(|source| SpoolError::Migrate {
-                file: file.to_path_buf(),
-                source,
-            })?;
+        let migrator = crate::durable_sqlite::single_migration("spool", SCHEMA);
+        let pool = crate::durable_sqlite::open(file, &migrator).await?;
         Ok(Spool {
             pool,
             file: file.to_path_buf(),
@@ -370,22 +325,18 @@ impl Spool {
     /// The counters now.
     pub async fn counters(&self) -> Result<SpoolCounters, SpoolError> {
         let err = self.query_error();
-        let rows = sqlx::query("SELECT name, value FROM counters")
-            .fetch_all(&self.pool)
+        let stored = crate::durable_sqlite::read_counters(&self.pool)
             .await
             .map_err(&err)?;
-        let mut counters = SpoolCounters::default();
-        for row in rows {
-            let value = u64::try_from(row.get::<i64, _>("value")).unwrap_or(0);
-            match row.get::<String, _>("name").as_str() {
-                "sent" => counters.sent = value,
-                "duplicates" => counters.duplicates = value,
-                "dead_lettered" => counters.dead_lettered = value,
-                "dropped" => counters.dropped = value,
-                "retries" => counters.retries = value,
-                _ => {}
-            }
-        }
+        let value = |name: &str| stored.get(name).copied().unwrap_or(0);
+        let mut counters = SpoolCounters {
+            sent: value("sent"),
+            duplicates: value("duplicates"),
+            dead_lettered: value("dead_lettered"),
+            dropped: value("dropped"),
+            retries: value("retries"),
+            ..SpoolCounters::default()
+        };
         let row = sqlx::query("SELECT COUNT(*) AS n, MIN(spooled_at_ns) AS oldest FROM records")
             .fetch_one(&self.pool)
             .await
@@ -449,19 +400,6 @@ async fn drop_oldest(
     .execute(tx)
     .await?;
     Ok(result.rows_affected())
-}
-
-async fn add_counter(
-    tx: &mut sqlx::SqliteConnection,
-    name: &str,
-    by: u64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE counters SET value = value + ? WHERE name = ?")
-        .bind(i64::try_from(by).unwrap_or(i64::MAX))
-        .bind(name)
-        .execute(tx)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]
