@@ -10,8 +10,10 @@
 
 pub mod backoff;
 pub mod bulk;
+pub mod collect;
 pub mod document;
 pub mod index;
+pub mod settings;
 pub mod settle;
 pub mod spool;
 

@@ -20,3 +20,4 @@ pub use driver::{Reporter, ReporterError};
 pub use schedule::{PushResult, PushState, PushVerdict, ReporterAction, Scheduler};
 pub use spool::{DeadLetter, RecordKind, Spool, SpoolCounters, SpoolError, SpooledRecord};
 pub use status::{HubPushState, HubSnapshot};
+pub use watch::EventWatch;

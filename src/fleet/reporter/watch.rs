@@ -10,7 +10,7 @@ use std::collections::HashSet;
 pub const DEFAULT_OFFSET_ALERT_NS: u64 = 100_000;
 
 /// Finds the events of a snapshot not seen before, deduplicated by time, kind and message.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct EventWatch {
     seen: HashSet<(Timestamp, EventKind, String)>,
 }
