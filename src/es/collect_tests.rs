@@ -20,7 +20,7 @@ fn kinds(collected: &Collected) -> Vec<DocumentKind> {
 
 fn at_second(second: i64) -> SyncSnapshot {
     let mut snapshot = example();
-    snapshot.generated_at = snapshot.generated_at + Duration::from_secs(second);
+    snapshot.generated_at += Duration::from_secs(second);
     snapshot.events.clear();
     snapshot
 }

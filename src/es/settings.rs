@@ -256,10 +256,10 @@ pub fn resolve_hosts(es: &ElasticsearchConfig) -> Result<Vec<url::Url>, Settings
                 let _ = url.set_port(Some(DEFAULT_PORT));
             }
             let mut path = url.path().trim_end_matches('/').to_string();
-            if let Some(prefix) = es.path.as_deref().map(|p| p.trim_matches('/')) {
-                if !prefix.is_empty() {
-                    path = format!("{path}/{prefix}");
-                }
+            if let Some(prefix) = es.path.as_deref().map(|p| p.trim_matches('/'))
+                && !prefix.is_empty()
+            {
+                path = format!("{path}/{prefix}");
             }
             url.set_path(&format!("{path}/"));
             Ok(url)
