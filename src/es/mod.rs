@@ -11,11 +11,15 @@
 pub mod backoff;
 pub mod bulk;
 pub mod collect;
+pub mod dead_letter;
 pub mod document;
+pub mod driver;
 pub mod index;
+pub mod sender;
 pub mod settings;
 pub mod settle;
 pub mod spool;
+pub mod status;
 
 pub use backoff::Backoff;
 pub use bulk::{BatchVerdict, BulkBody, BulkError, FILTER_PATH, ItemVerdict, encode, verdict};
