@@ -328,3 +328,7 @@ struct Applied {
     /// Why some or all failed.
     error: Option<String>,
 }
+
+#[cfg(test)]
+#[path = "sender_tests.rs"]
+mod tests;
