@@ -47,6 +47,9 @@ pub fn status(snapshot: &SyncSnapshot) -> String {
     } else {
         text.push_str(&format!("{}\n", sources_table(&snapshot.sources, now)));
     }
+    if let Some(outputs) = outputs_table(snapshot) {
+        text.push_str(&format!("{outputs}\n"));
+    }
     let recent = snapshot.events.len().saturating_sub(5);
     if recent < snapshot.events.len() {
         text.push_str("Recent events:\n");
@@ -58,6 +61,62 @@ pub fn status(snapshot: &SyncSnapshot) -> String {
         ));
     }
     text
+}
+
+/// Where this daemon delivers data (the fleet hub, Elasticsearch), a row each, or `None`
+/// when it delivers nowhere.
+pub fn outputs_table(snapshot: &SyncSnapshot) -> Option<Table> {
+    if snapshot.hub.is_none() && snapshot.elasticsearch.is_none() {
+        return None;
+    }
+    let mut table = table([
+        "Output",
+        "State",
+        "Queued",
+        "Oldest",
+        "Delivered",
+        "Duplicate",
+        "Refused",
+        "Dropped",
+        "Last error",
+    ]);
+    let age = |seconds: Option<u64>| seconds.map_or_else(|| "-".into(), |s| format!("{s}s"));
+    if let Some(hub) = &snapshot.hub {
+        table.add_row([
+            format!("hub {}", hub.url),
+            snake_name(hub.state),
+            hub.queued.to_string(),
+            age(hub.oldest_age_s),
+            hub.sent.to_string(),
+            hub.duplicates.to_string(),
+            hub.dead_lettered.to_string(),
+            hub.dropped.to_string(),
+            hub.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    if let Some(es) = &snapshot.elasticsearch {
+        let host = es.host.as_deref().unwrap_or("-");
+        table.add_row([
+            format!("elasticsearch {host}"),
+            snake_name(es.state),
+            es.queued.to_string(),
+            age(es.oldest_age_s),
+            es.acked.to_string(),
+            es.duplicates.to_string(),
+            es.dead_lettered.to_string(),
+            es.dropped.to_string(),
+            es.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    Some(table)
+}
+
+/// A unit enum's serde name (`backing_off`).
+fn snake_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// The clock as a one-row table.

@@ -63,6 +63,9 @@ pub fn render(link: &LinkState, process: Option<&ProcessStats>) -> String {
         if let Some(hub) = &snapshot.hub {
             super::metrics_hub::render_hub(&mut page, hub);
         }
+        if let Some(es) = &snapshot.elasticsearch {
+            super::metrics_es::render_es(&mut page, es);
+        }
     }
     if let Some(process) = process {
         render_process(&mut page, process);

@@ -30,6 +30,7 @@
 pub mod auth;
 pub mod error;
 pub mod metrics;
+mod metrics_es;
 mod metrics_hub;
 #[cfg(test)]
 mod openapi_check;

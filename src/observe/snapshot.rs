@@ -39,6 +39,10 @@ pub struct SyncSnapshot {
     /// The fleet reporter's spool and push counters, when `hub:` is configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hub: Option<crate::fleet::reporter::HubSnapshot>,
+    /// The Elasticsearch shipper's spool and delivery counters, when `output.elasticsearch`
+    /// is shipped by this process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elasticsearch: Option<crate::es::status::EsSnapshot>,
 }
 
 impl SyncSnapshot {
@@ -56,6 +60,7 @@ impl SyncSnapshot {
             sources: Vec::new(),
             events: Vec::new(),
             hub: None,
+            elasticsearch: None,
         }
     }
 

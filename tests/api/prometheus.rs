@@ -71,7 +71,7 @@ fn promtool_checks_and_tests_the_alert_rules() {
     }
     let (code, text) = promtool(&["check", "rules", "alerts.yml"]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("SUCCESS: 11 rules found"), "{text}");
+    assert!(text.contains("SUCCESS: 13 rules found"), "{text}");
     let (code, text) = promtool(&["test", "rules", "alerts_test.yml"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("SUCCESS"), "{text}");
@@ -94,6 +94,23 @@ fn everything() -> SyncSnapshot {
         oldest_age_s: None,
         last_ack: Some(now),
         last_error: None,
+    });
+    snapshot.elasticsearch = Some(shiwa::es::status::EsSnapshot {
+        host: Some("https://es1:9200".into()),
+        state: shiwa::es::status::ShipState::BackingOff,
+        acked: 1_000,
+        duplicates: 3,
+        dead_lettered: 1,
+        failed_requests: 2,
+        too_many_requests: 4,
+        retries: 10,
+        dropped: 0,
+        blocked: 0,
+        queued: 25,
+        queued_bytes: 12_000,
+        oldest_age_s: Some(42),
+        last_ack: Some(now),
+        last_error: Some("HTTP 429: es_rejected_execution_exception".into()),
     });
     snapshot.clock = ClockSnapshot {
         state: ClockState::Locked,
