@@ -13,6 +13,11 @@ pub mod bulk;
 pub mod document;
 pub mod index;
 pub mod settle;
+// esclient: the HTTP client, index template and the wire-format test server.
+pub mod client;
+mod client_error;
+pub mod template;
+pub mod testserver;
 
 pub use backoff::Backoff;
 pub use bulk::{BatchVerdict, BulkBody, BulkError, FILTER_PATH, ItemVerdict, encode, verdict};
@@ -21,3 +26,6 @@ pub use document::{
 };
 pub use index::{IndexPattern, IndexPatternError};
 pub use settle::{Settlement, settle};
+// esclient re-exports.
+pub use client::{BulkOutcome, ClientSettings, EsAuth, EsClient, EsClientError, TemplateOutcome};
+pub use template::{IndexTemplate, TemplateSettings};
