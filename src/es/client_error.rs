@@ -92,15 +92,11 @@ impl crate::exit::HasExitStatus for EsClientError {
 /// A send failure as (kind, one line for people).
 pub(crate) fn describe_send_error(err: &reqwest::Error) -> (FailureKind, String) {
     let chain = crate::errors::with_causes(err);
-    if let Some(tls) = rustls_error(err) {
-        return (FailureKind::Tls, format!("{}: {chain}", explain_tls(tls)));
-    }
-    let lower = chain.to_ascii_lowercase();
-    if ["certificate", "tls", "handshake", "alert"]
-        .iter()
-        .any(|word| lower.contains(word))
-    {
-        return (FailureKind::Tls, format!("TLS error: {chain}"));
+    let problem = rustls_error(err)
+        .map(tls_problem)
+        .or_else(|| tls_problem_from_text(&chain));
+    if let Some(problem) = problem {
+        return (FailureKind::Tls, format!("{}: {chain}", explain(problem)));
     }
     if err.is_timeout() {
         return (FailureKind::Unavailable, format!("timed out: {chain}"));
@@ -109,6 +105,16 @@ pub(crate) fn describe_send_error(err: &reqwest::Error) -> (FailureKind, String)
         return (FailureKind::Unavailable, format!("cannot connect: {chain}"));
     }
     (FailureKind::Unavailable, chain)
+}
+
+/// What went wrong in a TLS handshake, as far as people need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TlsProblem {
+    UnknownCa,
+    WrongName,
+    Expired,
+    ClientCertificateRefused,
+    Other,
 }
 
 /// The rustls error somewhere in `err`'s chain (directly, or inside an `io::Error`).
@@ -130,38 +136,71 @@ fn rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a ru
     None
 }
 
-fn explain_tls(err: &rustls::Error) -> String {
+fn tls_problem(err: &rustls::Error) -> TlsProblem {
     use rustls::{AlertDescription, CertificateError};
-    let ssl = "output.elasticsearch.ssl";
     match err {
-        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => format!(
-            "TLS: the server's certificate is signed by a CA this client does not trust \
-             (unknown CA); check {ssl}.certificate_authorities"
-        ),
+        rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => TlsProblem::UnknownCa,
         rustls::Error::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-        ) => format!(
-            "TLS: the server's certificate does not name this host; use the name it was issued \
-             for, or {ssl}.verification_mode: certificate"
-        ),
+        ) => TlsProblem::WrongName,
         rustls::Error::InvalidCertificate(
             CertificateError::Expired | CertificateError::ExpiredContext { .. },
-        ) => "TLS: the server's certificate has expired".to_string(),
-        rustls::Error::InvalidCertificate(other) => {
-            format!("TLS: the server's certificate was refused ({other:?})")
-        }
+        ) => TlsProblem::Expired,
         rustls::Error::AlertReceived(
-            alert @ (AlertDescription::CertificateRequired
+            AlertDescription::CertificateRequired
             | AlertDescription::HandshakeFailure
             | AlertDescription::BadCertificate
             | AlertDescription::UnknownCA
             | AlertDescription::CertificateUnknown
-            | AlertDescription::AccessDenied),
-        ) => format!(
-            "TLS: the server refused this client's certificate (alert {alert:?}): it wants a \
-             client certificate signed by a CA it trusts; check {ssl}.certificate and {ssl}.key"
+            | AlertDescription::AccessDenied,
+        ) => TlsProblem::ClientCertificateRefused,
+        _ => TlsProblem::Other,
+    }
+}
+
+/// The same from the error text, when the rustls error is boxed out of reach (reqwest's
+/// connector errors).
+fn tls_problem_from_text(chain: &str) -> Option<TlsProblem> {
+    const SIGNS: [(&str, TlsProblem); 10] = [
+        ("UnknownIssuer", TlsProblem::UnknownCa),
+        ("NotValidForName", TlsProblem::WrongName),
+        ("Expired", TlsProblem::Expired),
+        ("CertificateRequired", TlsProblem::ClientCertificateRefused),
+        ("HandshakeFailure", TlsProblem::ClientCertificateRefused),
+        ("BadCertificate", TlsProblem::ClientCertificateRefused),
+        ("UnknownCA", TlsProblem::ClientCertificateRefused),
+        ("CertificateUnknown", TlsProblem::ClientCertificateRefused),
+        ("invalid peer certificate", TlsProblem::Other),
+        ("received fatal alert", TlsProblem::Other),
+    ];
+    if let Some((_, problem)) = SIGNS.iter().find(|(sign, _)| chain.contains(sign)) {
+        return Some(*problem);
+    }
+    let lower = chain.to_ascii_lowercase();
+    ["certificate", "tls", "handshake"]
+        .iter()
+        .any(|word| lower.contains(word))
+        .then_some(TlsProblem::Other)
+}
+
+fn explain(problem: TlsProblem) -> String {
+    let ssl = "output.elasticsearch.ssl";
+    match problem {
+        TlsProblem::UnknownCa => format!(
+            "TLS: the server's certificate is signed by a CA this client does not trust \
+             (unknown CA); check {ssl}.certificate_authorities"
         ),
-        other => format!("TLS error ({other})"),
+        TlsProblem::WrongName => format!(
+            "TLS: the server's certificate does not name this host; use the name it was issued \
+             for, or {ssl}.verification_mode: certificate"
+        ),
+        TlsProblem::Expired => "TLS: the server's certificate has expired".to_string(),
+        TlsProblem::ClientCertificateRefused => format!(
+            "TLS: the server refused the connection for want of an acceptable client \
+             certificate (none sent, or not signed by a CA it trusts); check {ssl}.certificate \
+             and {ssl}.key"
+        ),
+        TlsProblem::Other => "TLS error".to_string(),
     }
 }
 
@@ -176,5 +215,26 @@ pub(crate) fn error_reason(body: &[u8]) -> Option<String> {
             error.get("reason").and_then(|r| r.as_str()).unwrap_or("")
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_failures_are_named_from_their_text() {
+        let unknown = "error sending request: client error (Connect): invalid peer certificate: UnknownIssuer";
+        assert_eq!(tls_problem_from_text(unknown), Some(TlsProblem::UnknownCa));
+        let alert = "connection error: received fatal alert: CertificateRequired";
+        assert_eq!(
+            tls_problem_from_text(alert),
+            Some(TlsProblem::ClientCertificateRefused)
+        );
+        assert_eq!(
+            tls_problem_from_text("tcp connect error: Connection refused"),
+            None
+        );
+        assert!(explain(TlsProblem::UnknownCa).contains("unknown CA"));
     }
 }
