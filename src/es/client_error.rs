@@ -161,9 +161,10 @@ fn tls_problem(err: &rustls::Error) -> TlsProblem {
 /// The same from the error text, when the rustls error is boxed out of reach (reqwest's
 /// connector errors).
 fn tls_problem_from_text(chain: &str) -> Option<TlsProblem> {
-    const SIGNS: [(&str, TlsProblem); 10] = [
+    const SIGNS: [(&str, TlsProblem); 11] = [
         ("UnknownIssuer", TlsProblem::UnknownCa),
         ("NotValidForName", TlsProblem::WrongName),
+        ("certificate not valid for name", TlsProblem::WrongName),
         ("Expired", TlsProblem::Expired),
         ("CertificateRequired", TlsProblem::ClientCertificateRefused),
         ("HandshakeFailure", TlsProblem::ClientCertificateRefused),

@@ -106,3 +106,24 @@ async fn the_real_clusters_credentials_work_and_a_wrong_password_is_refused() {
         BatchVerdict::RetryAll { status: 401, .. }
     ));
 }
+
+#[test]
+fn settings_never_print_credentials() {
+    let settings = shiwa::es::ClientSettings {
+        hosts: vec![url::Url::parse("https://es1:9200/").expect("url")],
+        auth: Some(EsAuth::Basic {
+            username: "elastic".into(),
+            password: Secret::new("pa55word-in-settings"),
+        }),
+        ssl: None,
+        compression_level: 0,
+        timeout: std::time::Duration::from_secs(1),
+    };
+    let text = format!("{settings:?}");
+    assert!(
+        text.contains("elastic") && !text.contains("pa55word"),
+        "{text}"
+    );
+    let client = EsClient::new(&settings).expect("client");
+    assert!(!format!("{client:?}").contains("pa55word"));
+}

@@ -231,3 +231,36 @@ async fn elasticsearch_down_for_a_while_then_back_on_the_same_port() {
         "everything delivered, nothing twice"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_host_times_out_and_the_next_call_goes_elsewhere() {
+    let slow = TestServer::start(TestServerConfig::default())
+        .await
+        .expect("slow");
+    let fast = TestServer::start(TestServerConfig::default())
+        .await
+        .expect("fast");
+    slow.faults().set_delay(Duration::from_secs(3));
+    let client = EsClient::new(&ClientSettings {
+        hosts: vec![slow.url(), fast.url()],
+        auth: None,
+        ssl: None,
+        compression_level: 0,
+        timeout: Duration::from_millis(300),
+    })
+    .expect("client");
+    let docs = documents("slow-logs", 2);
+    let first = client.bulk(&encode(&docs, 0), 2).await;
+    match &first.verdict {
+        BatchVerdict::RetryAll { status: 0, reason } => {
+            assert!(reason.contains("timed out"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let second = client.bulk(&encode(&docs, 0), 2).await;
+    assert_eq!(second.host, shiwa::es::client::host_label(&fast.url()));
+    assert_eq!(
+        second.verdict,
+        BatchVerdict::Items(vec![ItemVerdict::Acked; 2])
+    );
+}

@@ -128,3 +128,42 @@ async fn a_required_client_certificate_missing_is_named_and_presented_it_works()
     assert_eq!(verdict(&target, ssl(&ours, Some(&ours))).await, acked);
     assert_eq!(target.server().documents("*").len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_mismatch_is_named_and_verification_mode_certificate_accepts_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = dir.path().join("pki");
+    shiwa()
+        .args(["setup-pki", "--dir"])
+        .arg(&pki)
+        .args(["--server-cn", "es.example.net"])
+        .assert()
+        .success();
+    let config = TestServerConfig {
+        tls: Some(TestServerTls {
+            certificate: pki.join("es.example.net.crt"),
+            key: pki.join("es.example.net.key"),
+            client_ca: None,
+        }),
+        ..TestServerConfig::default()
+    };
+    let target = EsTarget::fake("tls-name", config).await;
+    tls_failure(
+        verdict(&target, ssl(&pki, None)).await,
+        "does not name this host",
+    );
+    let chain_only = SslConfig {
+        verification_mode: Some(VerificationMode::Certificate),
+        ..ssl(&pki, None)
+    };
+    let acked = BatchVerdict::Items(vec![ItemVerdict::Acked; 2]);
+    assert_eq!(verdict(&target, chain_only).await, acked);
+    // `full` and `strict` both check the name.
+    for mode in [VerificationMode::Full, VerificationMode::Strict] {
+        let checked = SslConfig {
+            verification_mode: Some(mode),
+            ..ssl(&pki, None)
+        };
+        tls_failure(verdict(&target, checked).await, "does not name this host");
+    }
+}
