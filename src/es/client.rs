@@ -403,3 +403,7 @@ async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;
