@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod fsutil;
 pub mod generate;
 pub mod heap;
+pub mod http_client;
 pub mod hub;
 pub mod net;
 pub mod ntp;

@@ -6,6 +6,7 @@
 mod api;
 mod cli;
 mod config;
+mod es;
 mod fleet;
 mod generated;
 mod hub;

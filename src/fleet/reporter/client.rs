@@ -4,10 +4,10 @@
 
 use super::schedule::PushResult;
 use super::spool::RecordKind;
-use crate::config::{HubConfig, KeySource, SslConfig, VerificationMode};
+use crate::config::HubConfig;
+use crate::http_client::{SslSetupError, apply_ssl};
 use crate::secret::Secret;
 use crate::time::Duration;
-use std::path::{Path, PathBuf};
 
 /// How long one push may take, connect included.
 pub const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -17,15 +17,10 @@ const MAX_REASON: usize = 512;
 /// Why the hub client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// A TLS file could not be read.
-    #[error("hub.ssl: reading {file}: {source}")]
-    Read {
-        /// The file.
-        file: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A TLS file or the client could not be set up.
+    /// `hub.ssl` could not be applied (a file unreadable or unusable).
+    #[error(transparent)]
+    Ssl(#[from] SslSetupError),
+    /// The client could not be set up.
     #[error("hub.ssl: {0}")]
     Tls(String),
 }
@@ -33,7 +28,7 @@ pub enum ClientError {
 impl crate::exit::HasExitStatus for ClientError {
     fn exit_status(&self) -> crate::exit::ExitStatus {
         match self {
-            ClientError::Read { source, .. } => crate::exit::ExitStatus::for_io(source),
+            ClientError::Ssl(err) => crate::exit::HasExitStatus::exit_status(err),
             ClientError::Tls(_) => crate::exit::ExitStatus::Config,
         }
     }
@@ -45,13 +40,6 @@ pub struct HubClient {
     http: reqwest::Client,
     base: url::Url,
     api_key: Option<Secret>,
-}
-
-fn read(file: &Path) -> Result<Vec<u8>, ClientError> {
-    std::fs::read(file).map_err(|source| ClientError::Read {
-        file: file.to_path_buf(),
-        source,
-    })
 }
 
 fn tls_error(err: reqwest::Error) -> ClientError {
@@ -66,7 +54,7 @@ impl HubClient {
             .connect_timeout(std::time::Duration::from_secs(10))
             .user_agent(format!("shiwa/{}", crate::version::VERSION));
         if let Some(ssl) = &hub.ssl {
-            builder = with_tls(builder, ssl)?;
+            builder = apply_ssl(builder, ssl, "hub.ssl")?;
         }
         Ok(HubClient {
             http: builder.build().map_err(tls_error)?,
@@ -99,43 +87,6 @@ impl HubClient {
             },
         }
     }
-}
-
-fn with_tls(
-    mut builder: reqwest::ClientBuilder,
-    ssl: &SslConfig,
-) -> Result<reqwest::ClientBuilder, ClientError> {
-    if ssl.enabled == Some(false) {
-        return Ok(builder);
-    }
-    let mut roots = Vec::new();
-    for file in &ssl.certificate_authorities {
-        let bundle = reqwest::Certificate::from_pem_bundle(&read(file)?)
-            .map_err(|err| ClientError::Tls(format!("{}: {err}", file.display())))?;
-        roots.extend(bundle);
-    }
-    if !roots.is_empty() {
-        builder = builder.tls_certs_only(roots);
-    }
-    if let Some(certificate) = &ssl.certificate {
-        let mut pem = read(certificate)?;
-        match &ssl.key {
-            Some(KeySource::Path(key)) => pem.extend(read(key)?),
-            Some(KeySource::Inline(key)) => pem.extend(key.expose().as_bytes()),
-            None => {}
-        }
-        let identity = reqwest::Identity::from_pem(&pem)
-            .map_err(|err| ClientError::Tls(format!("{}: {err}", certificate.display())))?;
-        builder = builder.identity(identity);
-    }
-    match ssl.verification_mode {
-        Some(VerificationMode::None) => builder = builder.tls_danger_accept_invalid_certs(true),
-        Some(VerificationMode::Certificate) => {
-            builder = builder.tls_danger_accept_invalid_hostnames(true);
-        }
-        Some(VerificationMode::Full | VerificationMode::Strict) | None => {}
-    }
-    Ok(builder)
 }
 
 /// The hub contract: 201 stored, 200 duplicate, 400/413 refused for good, 401/403 key
