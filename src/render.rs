@@ -111,6 +111,39 @@ pub fn outputs_table(snapshot: &SyncSnapshot) -> Option<Table> {
     Some(table)
 }
 
+/// `shiwa ship-es --stats`: the spool's counters as a one-row table.
+pub fn es_spool_table(counters: &crate::es::spool::EsSpoolCounters) -> Table {
+    let mut table = table([
+        "Queued",
+        "Bytes",
+        "Oldest",
+        "Acked",
+        "Duplicate",
+        "Dead-lettered",
+        "Failed requests",
+        "429s",
+        "Retries",
+        "Dropped",
+        "Blocked",
+    ]);
+    let c = counters;
+    let oldest = c.oldest.map_or_else(|| "-".into(), |t| t.to_string());
+    table.add_row([
+        c.queued.to_string(),
+        c.queued_bytes.to_string(),
+        oldest,
+        c.acked.to_string(),
+        c.duplicates.to_string(),
+        c.dead_lettered.to_string(),
+        c.failed_requests.to_string(),
+        c.too_many_requests.to_string(),
+        c.retries.to_string(),
+        c.dropped.to_string(),
+        c.blocked.to_string(),
+    ]);
+    table
+}
+
 /// A unit enum's serde name (`backing_off`).
 fn snake_name(value: impl serde::Serialize) -> String {
     serde_json::to_value(value)

@@ -20,6 +20,7 @@ mod query;
 mod recover;
 mod serve_api;
 mod setup_pki;
+mod ship_es;
 mod status;
 mod sync;
 mod systemd_install;
@@ -91,6 +92,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Serve the HTTP API and Prometheus metrics from shiwa sync's socket (unprivileged)
     ServeApi(serve_api::ServeApiArgs),
+    /// Ship clock, source, event and log documents to Elasticsearch (unprivileged)
+    ShipEs(ship_es::ShipEsArgs),
     /// Run the SSH management shell (standalone, over the observation socket)
     ///
     /// It reads shiwa sync's state through the observation socket, keeps running while the
@@ -161,6 +164,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::SetupPki(args) => setup_pki::run(args, global),
         Command::Status(args) => status::run(args),
         Command::ServeApi(args) => serve_api::run(args, global),
+        Command::ShipEs(args) => ship_es::run(args, global),
         Command::CliSsh(args) => cli_ssh::run(args, global),
         Command::SystemdInstall(args) => systemd_install::run(args, global),
         Command::Recover(args) => recover::run(args),

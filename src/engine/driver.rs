@@ -3,11 +3,13 @@
 
 use super::core::{EngineAction, EngineCore};
 use super::reporter_task::{ReporterContext, ReporterTask};
+use super::shipper_task::ShipperTask;
 use super::sources::SourceTasks;
 use super::surfaces::Surfaces;
 use super::{EngineError, settings};
 use crate::clock::{Clock, InterferenceDetector, InterferenceEvent, SystemClock};
 use crate::config::{self, Config};
+use crate::es::status::EsSnapshot;
 use crate::fleet::reporter::HubSnapshot;
 use crate::observe::{
     ControlCommand, ControlRequest, LogBuffer, ObserveState, SnapshotSource, SourceSelector,
@@ -46,6 +48,7 @@ struct Daemon {
     /// The running configuration, redacted, for `config` requests.
     config_tx: watch::Sender<serde_json::Value>,
     hub_rx: watch::Receiver<Option<HubSnapshot>>,
+    es_rx: watch::Receiver<Option<EsSnapshot>>,
     host: String,
     notifier: Notifier,
     notify_failed: bool,
@@ -64,9 +67,6 @@ pub async fn run(
     let mut hangup = signal(SignalKind::hangup()).map_err(EngineError::Signal)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(EngineError::Signal)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(EngineError::Signal)?;
-    for section in settings::unbuilt_sections(&config) {
-        tracing::warn!("{section} is configured but not part of this build: not started");
-    }
     let clock = settings::open_clock(&config, options.force_monitor)?;
     let now = clock.now()?;
     let host = nix::unistd::gethostname()
@@ -95,7 +95,9 @@ pub async fn run(
         .with_config(config_rx);
     let in_process = SnapshotSource::in_process(&observe_state);
     let surfaces = Surfaces::start(&config, &options.state_dir, &in_process, &stop_rx).await?;
-    drop(in_process);
+    let (es_tx, es_rx) = watch::channel(None);
+    let mut shipper =
+        ShipperTask::start(&config, options.state_dir.clone(), in_process, es_tx).await?;
     let observe_task = tokio::spawn(crate::observe::serve(
         bound.listener,
         observe_state,
@@ -109,6 +111,7 @@ pub async fn run(
         snapshot_tx,
         config_tx,
         hub_rx,
+        es_rx,
     };
     let mut daemon = Daemon::start(options, config, clock, channels, host)?;
     daemon.notify(|n, status| n.ready(status));
@@ -129,6 +132,7 @@ pub async fn run(
                 let outcome = daemon.on_control(request.command).await;
                 let _ = request.reply.send(outcome);
                 reporter.reconcile(&daemon.config, &reported_config).await;
+                shipper.reconcile(&daemon.config, &reported_config).await;
                 reported_config = daemon.config.clone();
             }
             _ = hangup.recv() => {
@@ -136,6 +140,7 @@ pub async fn run(
                     tracing::error!("reload refused, keeping the running configuration: {reason}");
                 }
                 reporter.reconcile(&daemon.config, &reported_config).await;
+                shipper.reconcile(&daemon.config, &reported_config).await;
                 reported_config = daemon.config.clone();
             }
             _ = terminate.recv() => break,
@@ -150,6 +155,7 @@ pub async fn run(
     let _ = observe_task.await;
     surfaces.join().await;
     reporter.stop().await;
+    shipper.stop().await;
     drop(bound.file);
     Ok(())
 }
@@ -166,6 +172,8 @@ struct Channels {
     config_tx: watch::Sender<serde_json::Value>,
     /// The fleet reporter's counters for the snapshot's `hub` section.
     hub_rx: watch::Receiver<Option<HubSnapshot>>,
+    /// The Elasticsearch shipper's counters for its section.
+    es_rx: watch::Receiver<Option<EsSnapshot>>,
 }
 
 impl Daemon {
@@ -181,6 +189,7 @@ impl Daemon {
             snapshot_tx,
             config_tx,
             hub_rx,
+            es_rx,
         } = channels;
         let now = clock.now()?;
         let core = settings::build_core(&config, options.force_monitor, clock.frequency()?, now);
@@ -199,6 +208,7 @@ impl Daemon {
             snapshot_tx,
             config_tx,
             hub_rx,
+            es_rx,
             host,
             notifier: Notifier::from_env(),
             notify_failed: false,
@@ -287,6 +297,7 @@ impl Daemon {
         let mut snapshot =
             super::snapshot::build(&self.core, now, &self.host, self.adjusts_clock());
         snapshot.hub = self.hub_rx.borrow().clone();
+        snapshot.elasticsearch = self.es_rx.borrow().clone();
         self.snapshot_tx.send_replace(snapshot);
         self.tasks
             .set_server_state(super::snapshot::server_state(&self.core, now));

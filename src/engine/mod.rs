@@ -15,6 +15,7 @@ pub mod events;
 pub mod plan;
 mod reporter_task;
 pub mod settings;
+mod shipper_task;
 pub mod snapshot;
 pub mod sources;
 mod surfaces;
@@ -48,6 +49,9 @@ pub enum EngineError {
     /// The fleet reporter could not start (spool, TLS files, node id).
     #[error(transparent)]
     Reporter(#[from] crate::fleet::reporter::ReporterError),
+    /// The Elasticsearch shipper could not start.
+    #[error(transparent)]
+    Shipper(#[from] shipper_task::ShipperStartError),
 }
 
 impl HasExitStatus for EngineError {
@@ -63,6 +67,7 @@ impl HasExitStatus for EngineError {
             EngineError::Api(err) => err.exit_status(),
             EngineError::Ssh(err) => err.exit_status(),
             EngineError::Reporter(err) => err.exit_status(),
+            EngineError::Shipper(err) => err.exit_status(),
         }
     }
 }

@@ -35,16 +35,3 @@ pub fn build_core(
     };
     EngineCore::new(engine_config, plan_sources(config), frequency, now)
 }
-
-/// Config sections that load and validate but that this build of `sync` does not run yet;
-/// the daemon names them at start so nobody waits for an API that is not there.
-pub fn unbuilt_sections(config: &Config) -> Vec<&'static str> {
-    let mut sections = Vec::new();
-    if config.output.elasticsearch.is_some() {
-        sections.push("output.elasticsearch");
-    }
-    if config.hub.is_some() {
-        sections.push("hub");
-    }
-    sections
-}

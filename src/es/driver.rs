@@ -28,6 +28,9 @@ pub enum ShipperError {
     /// Its directory could not be created.
     #[error("creating the Elasticsearch spool directory: {0}")]
     SpoolDir(#[from] crate::fsutil::WriteError),
+    /// The HTTP client could not be set up (a TLS file, a bad key).
+    #[error(transparent)]
+    Client(#[from] super::client::EsClientError),
 }
 
 impl crate::exit::HasExitStatus for ShipperError {
@@ -35,6 +38,7 @@ impl crate::exit::HasExitStatus for ShipperError {
         match self {
             ShipperError::Spool(err) => err.exit_status(),
             ShipperError::SpoolDir(err) => crate::exit::ExitStatus::for_io(&err.source),
+            ShipperError::Client(err) => err.exit_status(),
         }
     }
 }
@@ -49,11 +53,24 @@ pub struct Shipper {
 }
 
 impl Shipper {
-    /// Opens the spool and starts the collect and send tasks on the current runtime.
-    pub async fn start<T: BulkTransport>(
+    /// Starts shipping what `source` publishes to the Elasticsearch `settings` name, the
+    /// shipper's state published on `status`.
+    pub async fn start(
+        settings: &ShipperSettings,
+        source: SnapshotSource,
+        status: watch::Sender<Option<EsSnapshot>>,
+    ) -> Result<Shipper, ShipperError> {
+        let transport = super::transport::ClientTransport::new(settings)?;
+        Self::start_with(settings, source, transport, status).await
+    }
+
+    /// Opens the spool and starts the collect and send tasks on the current runtime, sending
+    /// through `transport`.
+    pub async fn start_with<T: BulkTransport>(
         settings: &ShipperSettings,
         source: SnapshotSource,
         transport: T,
+        status_tx: watch::Sender<Option<EsSnapshot>>,
     ) -> Result<Shipper, ShipperError> {
         if let Some(dir) = settings.spool_file.parent() {
             crate::fsutil::create_dir_all(dir, 0o700)?;
@@ -65,7 +82,7 @@ impl Shipper {
         )
         .await?;
         let (stop, stop_rx) = watch::channel(false);
-        let (status_tx, status) = watch::channel(None);
+        let status = status_tx.subscribe();
         let wake = Arc::new(Notify::new());
         let sender = Sender::new(
             transport,

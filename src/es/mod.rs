@@ -34,6 +34,7 @@ pub mod spool;
 pub mod status;
 pub mod template;
 pub mod testserver;
+pub mod transport;
 
 pub use backoff::Backoff;
 pub use bulk::{BatchVerdict, BulkBody, BulkError, FILTER_PATH, ItemVerdict, encode, verdict};

@@ -2,10 +2,12 @@
 //! runs with: host URLs, defaults filled in (Beats' where Beats has one), index patterns parsed,
 //! spool and dead-letter files placed. Pure apart from nothing: no file is touched here.
 
+use super::client::{ClientSettings, EsAuth};
 use super::document::IndexPatterns;
 use super::index::{
     DEFAULT_CLOCK_INDEX, DEFAULT_LOG_INDEX, DEFAULT_SOURCE_INDEX, IndexPattern, IndexPatternError,
 };
+use super::template::{DEFAULT_TEMPLATE_NAME, TemplateSettings};
 use crate::config::{Config, ElasticsearchConfig, HttpScheme, SslConfig, WhenFull};
 use crate::secret::Secret;
 use crate::time::Duration;
@@ -21,8 +23,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
 pub const DEFAULT_SNAPSHOT_INTERVAL: Duration = Duration::from_secs(10);
 /// The default bound of the spool (`queue.disk.max_size`).
 pub const DEFAULT_SPOOL_BYTES: u64 = 256 << 20;
-/// The default index template name (`setup.template.name`).
-pub const DEFAULT_TEMPLATE_NAME: &str = "shiwa";
 /// Elasticsearch's port when a host names none.
 const DEFAULT_PORT: u16 = 9200;
 /// The dead-letter file's name beside the spool.
@@ -62,38 +62,13 @@ impl crate::exit::HasExitStatus for SettingsError {
     }
 }
 
-/// How requests authenticate.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Credentials {
-    /// `username` / `password` (HTTP basic).
-    Basic {
-        /// The user.
-        username: String,
-        /// The password.
-        password: Secret,
-    },
-    /// `api_key: id:key`, sent as `ApiKey base64(id:key)`.
-    ApiKey(Secret),
-}
-
-/// The index template installed at start (`setup.template`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateSettings {
-    /// Install it.
-    pub enabled: bool,
-    /// Its name.
-    pub name: String,
-    /// Replace one that is there.
-    pub overwrite: bool,
-}
-
 /// Everything the shipper runs with.
 #[derive(Debug, Clone)]
 pub struct ShipperSettings {
     /// Base URLs (scheme, host, port, `path` prefix), tried in order with failover.
     pub hosts: Vec<url::Url>,
     /// Credentials, if any.
-    pub credentials: Option<Credentials>,
+    pub credentials: Option<EsAuth>,
     /// TLS client settings (`output.elasticsearch.ssl`).
     pub ssl: Option<SslConfig>,
     /// Documents per bulk request.
@@ -108,6 +83,8 @@ pub struct ShipperSettings {
     pub indices: IndexPatterns,
     /// Ship into data streams.
     pub data_stream: bool,
+    /// Install the index template at start (`setup.template.enabled`).
+    pub template_enabled: bool,
     /// The index template.
     pub template: TemplateSettings,
     /// How often clock and source documents are taken.
@@ -150,13 +127,15 @@ impl ShipperSettings {
             backoff: backoff(es),
             indices: indices(es, data_stream)?,
             data_stream,
+            template_enabled: template.enabled.unwrap_or(true),
             template: TemplateSettings {
-                enabled: template.enabled.unwrap_or(true),
                 name: template
                     .name
                     .clone()
                     .unwrap_or_else(|| DEFAULT_TEMPLATE_NAME.into()),
                 overwrite: template.overwrite.unwrap_or(false),
+                data_stream,
+                ..TemplateSettings::default()
             },
             snapshot_interval: es
                 .snapshot_interval
@@ -173,15 +152,30 @@ impl ShipperSettings {
     }
 }
 
+impl ShipperSettings {
+    /// What the HTTP client needs.
+    pub fn client_settings(&self) -> ClientSettings {
+        ClientSettings {
+            hosts: self.hosts.clone(),
+            auth: self.credentials.clone(),
+            ssl: self.ssl.clone(),
+            compression_level: self.compression_level,
+            timeout: std::time::Duration::from_nanos(
+                u64::try_from(self.timeout.as_nanos()).unwrap_or(u64::MAX),
+            ),
+        }
+    }
+}
+
 fn duration(d: std::time::Duration) -> Duration {
     Duration::from_nanos(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
-fn credentials(es: &ElasticsearchConfig) -> Option<Credentials> {
+fn credentials(es: &ElasticsearchConfig) -> Option<EsAuth> {
     if let Some(key) = &es.api_key {
-        return Some(Credentials::ApiKey(key.clone()));
+        return Some(EsAuth::ApiKey(key.clone()));
     }
-    es.username.as_ref().map(|username| Credentials::Basic {
+    es.username.as_ref().map(|username| EsAuth::Basic {
         username: username.clone(),
         password: es
             .password

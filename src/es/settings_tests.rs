@@ -20,7 +20,7 @@ fn defaults_are_beats_and_the_issues() {
     assert_eq!(s.indices.logs.as_str(), "timebeat-%{+yyyy.MM.dd}");
     assert_eq!(s.indices.clock.as_str(), "shiwatime_clock-%{+yyyy.MM.dd}");
     assert_eq!(s.indices.source.as_str(), "shiwatime_source-%{+yyyy.MM.dd}");
-    assert!(s.template.enabled && !s.template.overwrite && !s.data_stream);
+    assert!(s.template_enabled && !s.template.overwrite && !s.data_stream);
     assert_eq!(s.template.name, "shiwa");
     assert_eq!(s.spool_file, Path::new("/var/lib/shiwa/es-spool.db"));
     assert_eq!(
@@ -48,10 +48,7 @@ fn protocol_path_credentials_and_queue_are_taken() {
         hosts(&s),
         ["https://es1:9200/proxy/", "https://es2:9443/base/proxy/"]
     );
-    assert_eq!(
-        s.credentials,
-        Some(Credentials::ApiKey(Secret::new("id:key")))
-    );
+    assert_eq!(s.credentials, Some(EsAuth::ApiKey(Secret::new("id:key"))));
     assert_eq!((s.bulk_max_size, s.compression_level), (50, 0));
     assert_eq!(s.backoff, (Duration::from_secs(2), Duration::from_secs(30)));
     assert_eq!(
@@ -68,7 +65,7 @@ fn protocol_path_credentials_and_queue_are_taken() {
 #[test]
 fn data_streams_take_undated_names() {
     let s = settings("output.elasticsearch:\n  hosts: [es]\n  data_stream: true\n").expect("ok");
-    assert!(s.data_stream);
+    assert!(s.data_stream && s.template.data_stream);
     assert_eq!(s.indices.logs.as_str(), "timebeat");
     assert!(!s.indices.clock.has_date() && !s.indices.source.has_date());
     let dated = crate::config::load_str(

@@ -96,7 +96,7 @@ pub struct NewDocument {
 }
 
 /// The spool's counters (since the file was created) and what waits now.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EsSpoolCounters {
     /// Documents Elasticsearch stored.
     pub acked: u64,
@@ -119,6 +119,7 @@ pub struct EsSpoolCounters {
     /// Their JSON bytes.
     pub queued_bytes: u64,
     /// When the oldest waiting document was spooled.
+    #[serde(with = "crate::observe::rfc3339::option")]
     pub oldest: Option<Timestamp>,
 }
 
