@@ -13,7 +13,7 @@
 )]
 
 use super::bulk::{self, BatchVerdict, BulkBody, FILTER_PATH};
-use super::client_error::{FailureKind, describe_send_error, error_reason};
+use super::client_error::{answer_error, credentials_refused, describe_send_error};
 use super::template::IndexTemplate;
 use crate::config::SslConfig;
 use crate::secret::Secret;
@@ -350,33 +350,6 @@ impl EsClient {
             (status, body) => Err(answer_error(status, &body, &failed)),
         }
     }
-}
-
-fn answer_error(
-    status: u16,
-    body: &[u8],
-    failed: &dyn Fn(FailureKind, Option<u16>, String) -> EsClientError,
-) -> EsClientError {
-    let reason = error_reason(body).unwrap_or_else(|| format!("HTTP {status}"));
-    let kind = match status {
-        401 | 403 => FailureKind::Credentials,
-        429 | 500..=599 => FailureKind::Unavailable,
-        _ => FailureKind::Refused,
-    };
-    let reason = match kind {
-        FailureKind::Credentials => format!(
-            "HTTP {status}: the credentials were refused (check {CONFIG_KEY}.username/password or api_key): {reason}"
-        ),
-        _ => format!("HTTP {status}: {reason}"),
-    };
-    failed(kind, Some(status), reason)
-}
-
-fn credentials_refused(host: &str, status: u16, body: &[u8]) -> String {
-    let detail = error_reason(body).unwrap_or_else(|| format!("HTTP {status}"));
-    format!(
-        "{host}: HTTP {status}: the credentials were refused (check {CONFIG_KEY}.username/password or api_key): {detail}"
-    )
 }
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {

@@ -205,6 +205,35 @@ fn explain(problem: TlsProblem) -> String {
     }
 }
 
+/// An error answer to a template request as a typed error.
+pub(crate) fn answer_error(
+    status: u16,
+    body: &[u8],
+    failed: &dyn Fn(FailureKind, Option<u16>, String) -> EsClientError,
+) -> EsClientError {
+    let reason = error_reason(body).unwrap_or_else(|| format!("HTTP {status}"));
+    let kind = match status {
+        401 | 403 => FailureKind::Credentials,
+        429 | 500..=599 => FailureKind::Unavailable,
+        _ => FailureKind::Refused,
+    };
+    let reason = match kind {
+        FailureKind::Credentials => format!(
+            "HTTP {status}: the credentials were refused (check output.elasticsearch.username/password or api_key): {reason}"
+        ),
+        _ => format!("HTTP {status}: {reason}"),
+    };
+    failed(kind, Some(status), reason)
+}
+
+/// The reason of a 401/403 to a bulk request.
+pub(crate) fn credentials_refused(host: &str, status: u16, body: &[u8]) -> String {
+    let detail = error_reason(body).unwrap_or_else(|| format!("HTTP {status}"));
+    format!(
+        "{host}: HTTP {status}: the credentials were refused (check output.elasticsearch.username/password or api_key): {detail}"
+    )
+}
+
 /// `error.type: error.reason` (or `error` when it is text) of an Elasticsearch error body.
 pub(crate) fn error_reason(body: &[u8]) -> Option<String> {
     let json: serde_json::Value = serde_json::from_slice(body).ok()?;

@@ -173,9 +173,14 @@ async fn data_stream_mode_makes_a_stream_and_refuses_documents_without_timestamp
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data_streams"][0]["name"], json!(stream));
     assert_eq!(target.count(&stream).await, 2);
-    let _ = target
+    let (status, body) = target
         .call(reqwest::Method::DELETE, &format!("_data_stream/{stream}"))
         .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = target
+        .call(reqwest::Method::GET, &format!("_data_stream/{stream}"))
+        .await;
+    assert_eq!(status, 404, "deleted");
     let _ = target
         .call(
             reqwest::Method::DELETE,

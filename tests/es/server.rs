@@ -121,3 +121,37 @@ async fn curl_sees_elasticsearch() {
     );
     assert_eq!(server.stats().gzip_requests, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_needs_a_client_certificate_when_the_server_requires_one() {
+    if !have_curl() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pki = super::tls::pki(&dir.path().join("pki"));
+    let config = TestServerConfig {
+        tls: Some(shiwa::es::testserver::TestServerTls {
+            certificate: pki.join("localhost.crt"),
+            key: pki.join("localhost.key"),
+            client_ca: Some(pki.join("ca.crt")),
+        }),
+        ..TestServerConfig::default()
+    };
+    let server = TestServer::start(config).await.expect("server");
+    let path = |file: &str| pki.join(file).to_string_lossy().into_owned();
+    let url = format!("{}_cluster/health", server.url());
+    let (code, body) = curl(vec!["--cacert".into(), path("ca.crt"), url.clone()]).await;
+    assert_eq!(code, 0, "no client certificate: no answer ({body})");
+    let with_cert = vec![
+        "--cacert".into(),
+        path("ca.crt"),
+        "--cert".into(),
+        path("timebeat.crt"),
+        "--key".into(),
+        path("timebeat.key"),
+        url,
+    ];
+    let (code, body) = curl(with_cert).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(json(&body)["status"], "green");
+}

@@ -12,7 +12,7 @@ use shiwa::exit::{ExitStatus, HasExitStatus};
 use std::path::{Path, PathBuf};
 
 /// `shiwa setup-pki --dir DIR --server-cn localhost --san 127.0.0.1`.
-fn pki(dir: &Path) -> PathBuf {
+pub(super) fn pki(dir: &Path) -> PathBuf {
     shiwa()
         .args(["setup-pki", "--dir"])
         .arg(dir)

@@ -347,4 +347,28 @@ mod tests {
         assert_eq!(answer["items"][2]["index"]["status"], 400);
         assert!(store.data_streams.contains_key("ds-x"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_are_answered_without_panicking(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            lines in proptest::collection::vec("[{}\\[\\]\":,a-z_0-9 ]{0,40}", 0..8),
+            filter_path in "[a-z*.,_]{0,30}",
+        ) {
+            let mut store = Store::default();
+            for candidate in [body, (lines.join("\n") + "\n").into_bytes()] {
+                if let Ok(actions) = parse(&candidate, Some("default")) {
+                    let count = actions.len();
+                    let full =
+                        execute(actions, &mut store, &Faults::default(), &mut Stats::default());
+                    proptest::prop_assert_eq!(
+                        full["items"].as_array().map(Vec::len),
+                        Some(count),
+                        "one result per action"
+                    );
+                    let _ = crate::es::testserver::filter(&full, &filter_path);
+                }
+            }
+        }
+    }
 }

@@ -136,6 +136,16 @@ pub(super) fn data_stream(shared: &Shared, name: &str) -> Response {
     json_response(200, &json!({ "data_streams": streams }))
 }
 
+/// Deletes a data stream and its documents.
+pub(super) fn delete_data_stream(shared: &Shared, name: &str) -> Response {
+    let mut store = shared.store();
+    if store.data_streams.remove(name).is_none() {
+        return no_such_index(name);
+    }
+    store.indices.remove(name);
+    json_response(200, &json!({ "acknowledged": true }))
+}
+
 pub(super) fn count(shared: &Shared, expression: &str) -> Response {
     let store = shared.store();
     match store.resolve(expression) {

@@ -72,6 +72,7 @@ async fn route(shared: &Shared, parts: &Parts, body: Body) -> Response {
             indices::index_template(shared, method, name, query, &bytes)
         }
         (["_data_stream", name], &Method::GET) => indices::data_stream(shared, name),
+        (["_data_stream", name], &Method::DELETE) => indices::delete_data_stream(shared, name),
         ([index, "_count"], &Method::GET | &Method::POST) => indices::count(shared, index),
         ([index, "_doc", id], &Method::GET) => indices::get_document(shared, index, id),
         ([index, "_refresh"], &Method::GET | &Method::POST) => indices::refresh(shared, index),
