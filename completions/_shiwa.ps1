@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
             [CompletionResult]::new('serve-api', 'serve-api', [CompletionResultType]::ParameterValue, 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)')
+            [CompletionResult]::new('ship-es', 'ship-es', [CompletionResultType]::ParameterValue, 'Ship clock, source, event and log documents to Elasticsearch (unprivileged)')
             [CompletionResult]::new('cli-ssh', 'cli-ssh', [CompletionResultType]::ParameterValue, 'Run the SSH management shell (standalone, over the observation socket)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Probe an NTP server once (like ntpdig / ntpdate -q)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
@@ -77,6 +78,20 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'shiwa;ship-es' {
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The observation socket of shiwa sync')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the spool lives unless queue.disk.path says otherwise')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'Log level (error, warn, info, debug, trace) or a tracing filter directive')
+            [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print the spool''s counters (delivered, refused, waiting) and exit')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'With --stats: print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -513,6 +528,7 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Run the clock-sync daemon (NTP client and server, servo, observation socket)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)')
             [CompletionResult]::new('serve-api', 'serve-api', [CompletionResultType]::ParameterValue, 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)')
+            [CompletionResult]::new('ship-es', 'ship-es', [CompletionResultType]::ParameterValue, 'Ship clock, source, event and log documents to Elasticsearch (unprivileged)')
             [CompletionResult]::new('cli-ssh', 'cli-ssh', [CompletionResultType]::ParameterValue, 'Run the SSH management shell (standalone, over the observation socket)')
             [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Probe an NTP server once (like ntpdig / ntpdate -q)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Check or show the configuration')
@@ -532,6 +548,9 @@ Register-ArgumentCompleter -Native -CommandName 'shiwa' -ScriptBlock {
             break
         }
         'shiwa;help;serve-api' {
+            break
+        }
+        'shiwa;help;ship-es' {
             break
         }
         'shiwa;help;cli-ssh' {

@@ -46,6 +46,9 @@ _shiwa() {
             shiwa,setup-pki)
                 cmd="shiwa__subcmd__setup__subcmd__pki"
                 ;;
+            shiwa,ship-es)
+                cmd="shiwa__subcmd__ship__subcmd__es"
+                ;;
             shiwa,status)
                 cmd="shiwa__subcmd__status"
                 ;;
@@ -114,6 +117,9 @@ _shiwa() {
                 ;;
             shiwa__subcmd__help,setup-pki)
                 cmd="shiwa__subcmd__help__subcmd__setup__subcmd__pki"
+                ;;
+            shiwa__subcmd__help,ship-es)
+                cmd="shiwa__subcmd__help__subcmd__ship__subcmd__es"
                 ;;
             shiwa__subcmd__help,status)
                 cmd="shiwa__subcmd__help__subcmd__status"
@@ -269,7 +275,7 @@ _shiwa() {
 
     case "${cmd}" in
         shiwa)
-            opts="-c -h -V --config --log-level --help --version sync status serve-api cli-ssh query config export import setup-pki hub systemd-install recover help"
+            opts="-c -h -V --config --log-level --help --version sync status serve-api ship-es cli-ssh query config export import setup-pki hub systemd-install recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,7 +579,7 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help)
-            opts="sync status serve-api cli-ssh query config export import setup-pki hub systemd-install recover help"
+            opts="sync status serve-api ship-es cli-ssh query config export import setup-pki hub systemd-install recover help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +901,20 @@ _shiwa() {
             return 0
             ;;
         shiwa__subcmd__help__subcmd__setup__subcmd__pki)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__help__subcmd__ship__subcmd__es)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1818,6 +1838,40 @@ _shiwa() {
                     return 0
                     ;;
                 --warn-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        shiwa__subcmd__ship__subcmd__es)
+            opts="-c -h -V --socket --state-dir --stats --json --config --log-level --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

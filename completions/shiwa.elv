@@ -28,6 +28,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
             cand serve-api 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)'
+            cand ship-es 'Ship clock, source, event and log documents to Elasticsearch (unprivileged)'
             cand cli-ssh 'Run the SSH management shell (standalone, over the observation socket)'
             cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
@@ -71,6 +72,19 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
             cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'shiwa;ship-es'= {
+            cand --socket 'The observation socket of shiwa sync'
+            cand --state-dir 'Where the spool lives unless queue.disk.path says otherwise'
+            cand -c 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --config 'Configuration file [default: /etc/shiwa/shiwa.yml, then /etc/timebeat/timebeat.yml]'
+            cand --log-level 'Log level (error, warn, info, debug, trace) or a tracing filter directive'
+            cand --stats 'Print the spool''s counters (delivered, refused, waiting) and exit'
+            cand --json 'With --stats: print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -454,6 +468,7 @@ set edit:completion:arg-completer[shiwa] = {|@words|
             cand sync 'Run the clock-sync daemon (NTP client and server, servo, observation socket)'
             cand status 'Show the clock''s synchronisation state and its sources (exit 3 when not synchronised)'
             cand serve-api 'Serve the HTTP API and Prometheus metrics from shiwa sync''s socket (unprivileged)'
+            cand ship-es 'Ship clock, source, event and log documents to Elasticsearch (unprivileged)'
             cand cli-ssh 'Run the SSH management shell (standalone, over the observation socket)'
             cand query 'Probe an NTP server once (like ntpdig / ntpdate -q)'
             cand config 'Check or show the configuration'
@@ -470,6 +485,8 @@ set edit:completion:arg-completer[shiwa] = {|@words|
         &'shiwa;help;status'= {
         }
         &'shiwa;help;serve-api'= {
+        }
+        &'shiwa;help;ship-es'= {
         }
         &'shiwa;help;cli-ssh'= {
         }

@@ -11,6 +11,7 @@ mod fleet;
 mod generated;
 mod hub;
 mod import;
+mod node;
 mod peers;
 mod pki;
 mod ssh;

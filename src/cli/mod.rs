@@ -173,61 +173,44 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitStatus> {
     }
 }
 
+/// The exit status of the first error in `cause` of one of `types` (library errors that know
+/// their status).
+macro_rules! status_of_known {
+    ($cause:expr, $($error:ty),+ $(,)?) => {
+        $(
+            if let Some(e) = $cause.downcast_ref::<$error>() {
+                return e.exit_status();
+            }
+        )+
+    };
+}
+
 /// The exit status for an error: the first error in the chain that knows its status decides.
 pub fn exit_status_of(err: &anyhow::Error) -> ExitStatus {
     for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<crate::config::ConfigError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::config::transfer::TransferError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::fsutil::WriteError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::pki::PkiError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::systemd::SystemdError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::observe::ObserveError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::api::ApiStartError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::ssh::SshError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::engine::EngineError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::fleet::recovery::RecoveryError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::fleet::backup::BackupError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::fleet::restore::RestoreError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::hub::config::HubConfigError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::hub::server::HubServeError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::hub::store::StoreError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::hub::nodes::NodeError>() {
-            return e.exit_status();
-        }
-        if let Some(e) = cause.downcast_ref::<crate::hub::dashboard::settings::HashPasswordError>()
-        {
-            return e.exit_status();
-        }
+        status_of_known!(
+            cause,
+            crate::config::ConfigError,
+            crate::config::transfer::TransferError,
+            crate::fsutil::WriteError,
+            crate::pki::PkiError,
+            crate::systemd::SystemdError,
+            crate::observe::ObserveError,
+            crate::api::ApiStartError,
+            crate::ssh::SshError,
+            crate::engine::EngineError,
+            crate::fleet::recovery::RecoveryError,
+            crate::fleet::backup::BackupError,
+            crate::fleet::restore::RestoreError,
+            crate::hub::config::HubConfigError,
+            crate::hub::server::HubServeError,
+            crate::hub::store::StoreError,
+            crate::hub::nodes::NodeError,
+            crate::hub::dashboard::settings::HashPasswordError,
+            crate::es::settings::SettingsError,
+            crate::es::driver::ShipperError,
+            crate::es::spool::EsSpoolError,
+        );
         if let Some(e) = cause.downcast_ref::<std::io::Error>() {
             return ExitStatus::for_io(e);
         }

@@ -8,6 +8,7 @@ mod auth;
 mod bulk;
 mod faults;
 mod server;
+mod shipping;
 mod tls;
 
 use serde_json::{Value, json};

@@ -1,0 +1,346 @@
+//! ship-es end to end: a real `shiwa sync` (monitor mode, following a second `sync` serving
+//! NTP on loopback) ships to the test server through an outage, with mixed item failures, and
+//! a standalone `shiwa ship-es` killed with SIGKILL mid-batch loses nothing.
+
+#![expect(
+    clippy::disallowed_methods,
+    reason = "tests wait for real processes with real time"
+)]
+
+use crate::node::{Node, ntp_server};
+use crate::support::{shiwa, shiwa_path};
+use serde_json::Value;
+use shiwa::config::WhenFull;
+use shiwa::es::spool::EsSpool;
+use shiwa::es::testserver::{ItemFault, TestServer, TestServerConfig};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn es(status: &Value, key: &str) -> u64 {
+    status["elasticsearch"][key].as_u64().unwrap_or(0)
+}
+
+/// The `output.elasticsearch` section shipping to `url` every second.
+fn output(url: &url::Url) -> String {
+    format!(
+        "output.elasticsearch:\n  hosts: ['{url}']\n  snapshot_interval: 1s\n  bulk_max_size: 50\n  backoff: {{init: 200ms, max: 1s}}\n"
+    )
+}
+
+/// A client following `ntp` every second, with `extra` appended.
+fn client_config(dir: &Path, ntp: u16, extra: &str) -> PathBuf {
+    let path = dir.join("client.yml");
+    std::fs::write(
+        &path,
+        format!(
+            "timebeat:\n  clock_sync:\n    adjust_clock: false\n    primary_clocks:\n      - protocol: ntp\n        ip: 127.0.0.1:{ntp}\n        pollinterval: 1s\n{extra}"
+        ),
+    )
+    .expect("config");
+    path
+}
+
+/// Polls `check` every 100 ms for up to `limit`.
+fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not reached in {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn sync_ships_through_an_outage_and_every_document_is_stored_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = runtime();
+    let mut server = runtime
+        .block_on(TestServer::start(TestServerConfig::default()))
+        .expect("test server");
+    let (_ntp_server, ntp) = ntp_server(dir.path());
+    let config = client_config(dir.path(), ntp, &output(&server.url()));
+    let mut node = Node::start(dir.path(), "client", &config);
+    node.wait_for(Duration::from_secs(30), "documents acked", |s| {
+        es(s, "acked") >= 10 && s["elasticsearch"]["state"] == "ok"
+    });
+    assert!(
+        server.templates().contains_key("shiwa"),
+        "template installed first"
+    );
+
+    runtime.block_on(server.shutdown());
+    let outage = Instant::now();
+    let down = node.wait_for(
+        Duration::from_secs(30),
+        "documents queued while ES is down",
+        |s| es(s, "queued") >= 8 && s["elasticsearch"]["state"] == "backing_off",
+    );
+    let error = down["elasticsearch"]["last_error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains(&server.local_addr().to_string()), "{error}");
+    assert!(es(&down, "failed_requests") >= 1, "{down:#}");
+    runtime.block_on(server.restart()).expect("restart");
+    let down_for = outage.elapsed();
+    let after = node.wait_for(Duration::from_secs(30), "the spool drained", |s| {
+        es(s, "queued") == 0 && es(s, "acked") >= es(&down, "acked") + es(&down, "queued")
+    });
+
+    let stored = server.documents("*");
+    assert!(
+        stored.iter().all(|d| d.version == 1),
+        "no document overwritten"
+    );
+    let ids: HashSet<&str> = stored.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids.len(), stored.len(), "each id stored once");
+    // The daemon keeps shipping: what it reported acked before the server's count is at most
+    // what the server stored, and the server's count is accounted for (acked, or a 409 after a
+    // lost answer) once the daemon's counters catch up.
+    let stored_now = server.stats().docs_stored;
+    assert!(es(&after, "acked") <= stored_now, "{after:#}");
+    node.wait_for(
+        Duration::from_secs(10),
+        "the counters account for the server's",
+        |s| es(s, "acked") + es(s, "duplicates") >= stored_now,
+    );
+    // Clock documents were taken every second through the outage: no gap of 3 s or more.
+    let mut times: Vec<String> = server
+        .documents("shiwatime_clock-*")
+        .iter()
+        .filter_map(|d| d.source["@timestamp"].as_str().map(str::to_string))
+        .collect();
+    times.sort();
+    let seconds: Vec<i64> = times
+        .iter()
+        .map(|t| {
+            let parsed =
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339);
+            parsed.expect("RFC 3339").unix_timestamp()
+        })
+        .collect();
+    let widest = seconds.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+    assert!(
+        widest < 3,
+        "a gap of {widest} s in clock documents across a {down_for:?} outage"
+    );
+    assert!(
+        !server.documents("shiwatime_source-*").is_empty(),
+        "source documents"
+    );
+    let logs = server.documents("timebeat-*");
+    assert!(
+        logs.iter()
+            .any(|d| d.source["event"]["dataset"] == "shiwa.event"),
+        "engine events shipped"
+    );
+    assert!(
+        logs.iter()
+            .any(|d| d.source["event"]["dataset"] == "shiwa.log"),
+        "log records shipped"
+    );
+}
+
+#[test]
+fn only_failed_items_are_retried_and_refused_documents_are_dead_lettered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = runtime();
+    let server = runtime
+        .block_on(TestServer::start(TestServerConfig::default()))
+        .expect("test server");
+    let faults = server.faults();
+    faults.fail_items(
+        ItemFault::rejected(|item| item.index.starts_with("shiwatime_clock")).first_attempts(2),
+    );
+    faults.fail_items(ItemFault::mapping_error_on_field("source"));
+    let (_ntp_server, ntp) = ntp_server(dir.path());
+    let config = client_config(dir.path(), ntp, &output(&server.url()));
+    let mut node = Node::start(dir.path(), "client", &config);
+    let status = node.wait_for(Duration::from_secs(30), "failures settled", |s| {
+        es(s, "dead_lettered") >= 3 && es(s, "too_many_requests") >= 2 && es(s, "queued") == 0
+    });
+    assert!(es(&status, "retries") >= 2, "{status:#}");
+    eventually(
+        Duration::from_secs(10),
+        "clock documents stored after their 429s",
+        || server.documents("shiwatime_clock-*").len() >= 3,
+    );
+    assert!(
+        server.documents("shiwatime_source-*").is_empty(),
+        "refused for good"
+    );
+    let stats = server.stats();
+    let clock_docs = server.documents("shiwatime_clock-*").len() as u64;
+    assert!(stats.item_statuses.get(&429).copied().unwrap_or(0) >= 2 * clock_docs.min(3));
+    // Refused documents are in the dead-letter file, with their reason.
+    let dead = std::fs::read_to_string(dir.path().join("client-state/es-dead-letter.ndjson"))
+        .expect("dead-letter file");
+    let first: Value = serde_json::from_str(dead.lines().next().expect("a line")).expect("JSON");
+    assert_eq!(first["status"], 400);
+    assert!(
+        first["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("document_parsing_exception")),
+        "{first}"
+    );
+    assert!(first["document"]["source"]["name"].is_string(), "{first}");
+    // `shiwa status` shows the shipper's row.
+    let text = shiwa()
+        .args(["status", "--socket"])
+        .arg(&node.socket)
+        .output()
+        .expect("status");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("elasticsearch http://127.0.0.1"), "{text}");
+}
+
+/// A standalone `shiwa ship-es`, killed on drop.
+struct ShipEs {
+    child: Child,
+}
+
+impl ShipEs {
+    fn start(dir: &Path, socket: &Path, config: &Path) -> ShipEs {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("ship-es.log"))
+            .expect("log");
+        let child = Command::new(shiwa_path())
+            .arg("--config")
+            .arg(config)
+            .args(["--log-level", "debug", "ship-es", "--socket"])
+            .arg(socket)
+            .arg("--state-dir")
+            .arg(dir.join("ship-state"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start shiwa ship-es");
+        ShipEs { child }
+    }
+}
+
+impl Drop for ShipEs {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `shiwa ship-es --stats --json`.
+fn stats(dir: &Path, config: &Path) -> Value {
+    let output = shiwa()
+        .arg("--config")
+        .arg(config)
+        .args(["ship-es", "--stats", "--json", "--state-dir"])
+        .arg(dir.join("ship-state"))
+        .output()
+        .expect("ship-es --stats");
+    serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
+}
+
+#[test]
+fn ship_es_killed_mid_batch_loses_nothing_after_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = runtime();
+    let server = runtime
+        .block_on(TestServer::start(TestServerConfig::default()))
+        .expect("test server");
+    let (_ntp_server, ntp) = ntp_server(dir.path());
+    let node_config = client_config(dir.path(), ntp, "");
+    let node = Node::start(dir.path(), "client", &node_config);
+    let ship_config = dir.path().join("ship.yml");
+    std::fs::write(&ship_config, output(&server.url())).expect("config");
+    // Each bulk request takes 1.5 s: the kill lands while one is in flight.
+    server.faults().set_delay(Duration::from_millis(1500));
+    let mut shipper = ShipEs::start(dir.path(), &node.socket, &ship_config);
+    eventually(
+        Duration::from_secs(30),
+        "a second bulk request in flight",
+        || server.stats().bulk_requests >= 2,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let _ = shipper.child.kill();
+    let _ = shipper.child.wait();
+    drop(shipper);
+
+    let spool_file = dir.path().join("ship-state/es-spool.db");
+    let spooled: Vec<(String, String)> = runtime.block_on(async {
+        let spool = EsSpool::open(&spool_file, 1 << 30, WhenFull::Block)
+            .await
+            .expect("the spool opens after SIGKILL");
+        let batch = spool.next_batch(1_000_000).await.expect("batch");
+        spool.close().await;
+        batch.into_iter().map(|d| (d.index, d.id)).collect()
+    });
+    assert!(!spooled.is_empty(), "documents were waiting at the kill");
+    server.faults().set_delay(Duration::ZERO);
+    let _restarted = ShipEs::start(dir.path(), &node.socket, &ship_config);
+    eventually(
+        Duration::from_secs(30),
+        "the spool drained after restart",
+        || stats(dir.path(), &ship_config)["queued"] == 0,
+    );
+    let stored: HashSet<(String, String)> = server
+        .documents("*")
+        .into_iter()
+        .map(|d| (d.index, d.id))
+        .collect();
+    let missing: Vec<_> = spooled.iter().filter(|d| !stored.contains(d)).collect();
+    assert!(missing.is_empty(), "lost after SIGKILL: {missing:?}");
+    assert!(server.documents("*").iter().all(|d| d.version == 1));
+    let counters = stats(dir.path(), &ship_config);
+    assert!(
+        counters["acked"].as_u64().unwrap_or(0) >= spooled.len() as u64 / 2,
+        "{counters}"
+    );
+}
+
+#[test]
+fn ship_es_without_an_output_or_with_both_credentials_is_a_config_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let none = dir.path().join("none.yml");
+    std::fs::write(&none, "timebeat: {}\n").expect("config");
+    let output = shiwa()
+        .arg("--config")
+        .arg(&none)
+        .args(["ship-es", "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("ship-es");
+    assert_eq!(output.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("output.elasticsearch is not configured"),
+        "{stderr}"
+    );
+    let both = dir.path().join("both.yml");
+    std::fs::write(
+        &both,
+        "output.elasticsearch:\n  hosts: [es]\n  username: elastic\n  password: x\n  api_key: 'id:key'\n",
+    )
+    .expect("config");
+    let output = shiwa()
+        .arg("--config")
+        .arg(&both)
+        .args(["ship-es", "--state-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("ship-es");
+    assert_eq!(output.status.code(), Some(78));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("output.elasticsearch.api_key"), "{stderr}");
+}
