@@ -344,3 +344,115 @@ fn ship_es_without_an_output_or_with_both_credentials_is_a_config_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("output.elasticsearch.api_key"), "{stderr}");
 }
+
+/// The `ssl`, credentials and CA of `target` as config lines under `output.elasticsearch`.
+fn target_keys(target: &super::EsTarget) -> String {
+    let mut keys = String::new();
+    match &target.auth {
+        Some(shiwa::es::EsAuth::Basic { username, password }) => keys.push_str(&format!(
+            "  username: '{username}'\n  password: '{}'\n",
+            password.expose()
+        )),
+        Some(shiwa::es::EsAuth::ApiKey(key)) => {
+            keys.push_str(&format!("  api_key: '{}'\n", key.expose()));
+        }
+        None => {}
+    }
+    if let Some(ca) = target
+        .ssl
+        .as_ref()
+        .and_then(|s| s.certificate_authorities.first())
+    {
+        keys.push_str(&format!(
+            "  ssl.certificate_authorities: ['{}']\n",
+            ca.display()
+        ));
+    }
+    keys
+}
+
+#[test]
+fn sync_ships_into_data_streams_of_the_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = runtime();
+    let target = runtime.block_on(super::EsTarget::new("ship-data-streams"));
+    let prefix = &target.prefix;
+    let extra = format!(
+        "{}  data_stream: true\n  index: '{prefix}-logs'\n  clock_index: '{prefix}-clock'\n  source_index: '{prefix}-source'\n{}setup.template.name: '{prefix}'\n",
+        output(&target.url),
+        target_keys(&target)
+    );
+    let (_ntp_server, ntp) = ntp_server(dir.path());
+    let config = client_config(dir.path(), ntp, &extra);
+    let mut node = Node::start(dir.path(), "client", &config);
+    node.wait_for(Duration::from_secs(30), "documents acked", |s| {
+        es(s, "acked") >= 8 && es(s, "queued") == 0
+    });
+    let clock = runtime.block_on(target.count(&format!("{prefix}-clock")));
+    let sources = runtime.block_on(target.count(&format!("{prefix}-source")));
+    assert!(
+        clock >= 2 && sources >= 2,
+        "clock {clock}, sources {sources}"
+    );
+    let (status, body) = runtime.block_on(target.call(
+        reqwest::Method::GET,
+        &format!("_data_stream/{prefix}-clock"),
+    ));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data_streams"][0]["name"], format!("{prefix}-clock"));
+    drop(node);
+    for stream in ["logs", "clock", "source"] {
+        let path = format!("_data_stream/{prefix}-{stream}");
+        let _ = runtime.block_on(target.call(reqwest::Method::DELETE, &path));
+    }
+    let template = format!("_index_template/{prefix}");
+    let _ = runtime.block_on(target.call(reqwest::Method::DELETE, &template));
+}
+
+#[test]
+fn a_wrong_ca_is_named_in_status_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ours = super::tls::pki(&dir.path().join("ours"));
+    let other = super::tls::pki(&dir.path().join("other"));
+    let runtime = runtime();
+    let config = TestServerConfig {
+        tls: Some(shiwa::es::testserver::TestServerTls {
+            certificate: ours.join("localhost.crt"),
+            key: ours.join("localhost.key"),
+            client_ca: None,
+        }),
+        ..TestServerConfig::default()
+    };
+    let server = runtime
+        .block_on(TestServer::start(config))
+        .expect("TLS server");
+    let (_ntp_server, ntp) = ntp_server(dir.path());
+    let url = server.url();
+    let wrong = format!(
+        "{}  ssl.certificate_authorities: ['{}']\n",
+        output(&url),
+        other.join("ca.crt").display()
+    );
+    let config = client_config(dir.path(), ntp, &wrong);
+    let mut node = Node::start(dir.path(), "client", &config);
+    let status = node.wait_for(Duration::from_secs(30), "the TLS failure reported", |s| {
+        s["elasticsearch"]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("unknown CA"))
+            && es(s, "queued") >= 3
+    });
+    assert_eq!(status["elasticsearch"]["state"], "connecting", "{status:#}");
+    assert_eq!(server.stats().bulk_requests, 0);
+    // The right CA through a reload: what waited is delivered.
+    let right = format!(
+        "{}  ssl.certificate_authorities: ['{}']\n",
+        output(&url),
+        ours.join("ca.crt").display()
+    );
+    let queued = es(&status, "queued");
+    client_config(dir.path(), ntp, &right);
+    node.hangup();
+    node.wait_for(Duration::from_secs(30), "delivered after the fix", |s| {
+        es(s, "acked") >= queued && s["elasticsearch"]["state"] == "ok"
+    });
+}
