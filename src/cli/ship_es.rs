@@ -105,7 +105,9 @@ async fn stats(settings: &ShipperSettings) -> anyhow::Result<crate::es::spool::E
 async fn ship(settings: ShipperSettings, socket: PathBuf) -> anyhow::Result<()> {
     let signals = StopSignals::install().context("installing signal handlers")?;
     let (status, _) = tokio::sync::watch::channel(None);
-    let shipper = Shipper::start(&settings, SnapshotSource::socket(&socket), status).await?;
+    let source = SnapshotSource::socket(&socket);
+    let mut shipper = Shipper::start(&settings, source.clone(), status).await?;
+    shipper.report_to(source);
     tracing::info!(
         socket = %socket.display(),
         spool = %settings.spool_file.display(),

@@ -11,16 +11,21 @@ use crate::clock::{Clock, InterferenceDetector, InterferenceEvent, SystemClock};
 use crate::config::{self, Config};
 use crate::es::status::EsSnapshot;
 use crate::fleet::reporter::HubSnapshot;
+use crate::observe::ReportedOutput;
 use crate::observe::{
     ControlCommand, ControlRequest, LogBuffer, ObserveState, SnapshotSource, SourceSelector,
     SyncSnapshot,
 };
 use crate::source::{SourceCommand, SourceUpdate};
 use crate::systemd::notify::{Notifier, NotifyError, clock_status};
-use crate::time::Timestamp;
+use crate::time::{Duration, Timestamp};
 use std::path::PathBuf;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, watch};
+
+/// How long a standalone `ship-es`'s last report stays in the snapshot (it reports every 2 s;
+/// a shipper gone quiet drops out of `status` and `/metrics`).
+const REPORT_FRESH: Duration = Duration::from_secs(15);
 
 /// How `shiwa sync` was asked to run.
 #[derive(Debug, Clone)]
@@ -49,6 +54,7 @@ struct Daemon {
     config_tx: watch::Sender<serde_json::Value>,
     hub_rx: watch::Receiver<Option<HubSnapshot>>,
     es_rx: watch::Receiver<Option<EsSnapshot>>,
+    reports_rx: watch::Receiver<Option<ReportedOutput>>,
     host: String,
     notifier: Notifier,
     notify_failed: bool,
@@ -90,9 +96,11 @@ pub async fn run(
     };
     let mut reporter = ReporterTask::start(&config, reporter_context).await?;
     let mut reported_config = config.clone();
+    let (reports_tx, reports_rx) = watch::channel(None);
     let observe_state = ObserveState::new(snapshot_rx, logs)
         .with_control(control_tx)
-        .with_config(config_rx);
+        .with_config(config_rx)
+        .with_reports(reports_tx);
     let in_process = SnapshotSource::in_process(&observe_state);
     let surfaces = Surfaces::start(&config, &options.state_dir, &in_process, &stop_rx).await?;
     let (es_tx, es_rx) = watch::channel(None);
@@ -112,6 +120,7 @@ pub async fn run(
         config_tx,
         hub_rx,
         es_rx,
+        reports_rx,
     };
     let mut daemon = Daemon::start(options, config, clock, channels, host)?;
     daemon.notify(|n, status| n.ready(status));
@@ -174,6 +183,8 @@ struct Channels {
     hub_rx: watch::Receiver<Option<HubSnapshot>>,
     /// The Elasticsearch shipper's counters for its section.
     es_rx: watch::Receiver<Option<EsSnapshot>>,
+    /// The counters a standalone `ship-es` reports over the socket.
+    reports_rx: watch::Receiver<Option<ReportedOutput>>,
 }
 
 impl Daemon {
@@ -190,6 +201,7 @@ impl Daemon {
             config_tx,
             hub_rx,
             es_rx,
+            reports_rx,
         } = channels;
         let now = clock.now()?;
         let core = settings::build_core(&config, options.force_monitor, clock.frequency()?, now);
@@ -209,6 +221,7 @@ impl Daemon {
             config_tx,
             hub_rx,
             es_rx,
+            reports_rx,
             host,
             notifier: Notifier::from_env(),
             notify_failed: false,
@@ -297,7 +310,13 @@ impl Daemon {
         let mut snapshot =
             super::snapshot::build(&self.core, now, &self.host, self.adjusts_clock());
         snapshot.hub = self.hub_rx.borrow().clone();
-        snapshot.elasticsearch = self.es_rx.borrow().clone();
+        snapshot.elasticsearch = self.es_rx.borrow().clone().or_else(|| {
+            let reported = self.reports_rx.borrow();
+            reported
+                .as_ref()
+                .filter(|report| now.since(report.received) < REPORT_FRESH)
+                .map(|report| report.elasticsearch.clone())
+        });
         self.snapshot_tx.send_replace(snapshot);
         self.tasks
             .set_server_state(super::snapshot::server_state(&self.core, now));

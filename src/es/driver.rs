@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 
 /// How often the daemon's log buffer is read.
 const LOG_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often a standalone shipper reports its state to the daemon.
+const REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 /// How many of the newest log records are read each time.
 const LOG_WINDOW: usize = 1000;
 
@@ -112,6 +114,28 @@ impl Shipper {
             tasks,
             spool,
         })
+    }
+
+    /// Reports the shipper's state to the daemon behind `source` every 2 s (a standalone
+    /// `ship-es`: the daemon shows it in `status` and `/metrics`), until the shipper stops.
+    pub fn report_to(&mut self, source: SnapshotSource) {
+        let mut status = self.status.clone();
+        let mut stop = self.stop.subscribe();
+        self.tasks.push(tokio::spawn(async move {
+            let mut every = tokio::time::interval(REPORT_INTERVAL);
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => return,
+                    _ = every.tick() => {}
+                }
+                let current = status.borrow_and_update().clone();
+                if let Some(current) = current
+                    && let Err(err) = source.report_elasticsearch(current).await
+                {
+                    tracing::debug!(error = %err, "reporting to shiwa sync");
+                }
+            }
+        }));
     }
 
     /// The shipper's state for the snapshot's `elasticsearch` section.

@@ -19,7 +19,7 @@ pub enum ShipState {
 }
 
 /// The `elasticsearch` section of a snapshot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EsSnapshot {
     /// The host the last request went to (scheme, host, port; never credentials).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -91,6 +91,17 @@ impl ObserveClient {
         reply.config.ok_or_else(|| self.missing("config"))
     }
 
+    /// Reports a standalone shipper's state to the daemon (shown in its snapshot).
+    pub fn report_elasticsearch(
+        &mut self,
+        status: &crate::es::status::EsSnapshot,
+    ) -> Result<(), ObserveError> {
+        self.request(&Request::ReportElasticsearch {
+            elasticsearch: Box::new(status.clone()),
+        })
+        .map(|_| ())
+    }
+
     /// Sends a control command; returns the engine's message.
     pub fn control(&mut self, command: ControlCommand) -> Result<String, ObserveError> {
         let request = match command {

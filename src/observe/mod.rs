@@ -102,7 +102,7 @@ pub use logs::{LogBuffer, LogLayer, LogLevel, LogRecord};
 pub use protocol::{
     ControlCommand, ControlOutcome, ControlRequest, Reply, Request, SourceSelector,
 };
-pub use server::{ObserveState, ServerLimits, serve};
+pub use server::{ObserveState, ReportedOutput, ServerLimits, serve};
 pub use snapshot::{
     ClockSnapshot, ClockState, EventKind, EventRecord, EventSeverity, SCHEMA_VERSION,
     SourceCounters, SourceSnapshot, SourceState, SyncSnapshot,

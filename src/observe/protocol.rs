@@ -41,6 +41,13 @@ pub enum Request {
     },
     /// `{"request":"config"}`: the running configuration, secrets redacted.
     Config,
+    /// `{"request":"report_elasticsearch","elasticsearch":{...}}`: a standalone `ship-es`
+    /// reports its counters, which the daemon shows in its snapshot (`status`, `/metrics`)
+    /// while the reports keep coming.
+    ReportElasticsearch {
+        /// The shipper's state.
+        elasticsearch: Box<crate::es::status::EsSnapshot>,
+    },
 }
 
 impl Request {

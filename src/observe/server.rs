@@ -58,8 +58,20 @@ pub struct ObserveState {
     /// each reload; `None` in a process that does not publish it (`config` requests then get
     /// an error reply).
     pub config: Option<watch::Receiver<serde_json::Value>>,
+    /// Where reports of a standalone `ship-es` go (with the time they arrived); `None` in a
+    /// process that does not take them (they then get an error reply).
+    pub reported_es: Option<watch::Sender<Option<ReportedOutput>>>,
     /// Limits on clients.
     pub limits: ServerLimits,
+}
+
+/// An output's state reported by a standalone surface, and when it arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportedOutput {
+    /// The shipper's state.
+    pub elasticsearch: crate::es::status::EsSnapshot,
+    /// When the report arrived (wall clock).
+    pub received: crate::time::Timestamp,
 }
 
 impl ObserveState {
@@ -70,6 +82,7 @@ impl ObserveState {
             logs,
             control: None,
             config: None,
+            reported_es: None,
             limits: ServerLimits::default(),
         }
     }
@@ -77,6 +90,12 @@ impl ObserveState {
     /// Forwards control commands to `control`.
     pub fn with_control(mut self, control: mpsc::Sender<ControlRequest>) -> Self {
         self.control = Some(control);
+        self
+    }
+
+    /// Takes `report_elasticsearch` requests into `reports`.
+    pub fn with_reports(mut self, reports: watch::Sender<Option<ReportedOutput>>) -> Self {
+        self.reported_es = Some(reports);
         self
     }
 
@@ -240,6 +259,16 @@ async fn answer(line: &[u8], state: &ObserveState, peer_uid: Option<u32>) -> Rep
         Request::Config => match &state.config {
             Some(config) => Reply::config(config.borrow().clone()),
             None => Reply::error("this process does not publish its configuration"),
+        },
+        Request::ReportElasticsearch { elasticsearch } => match &state.reported_es {
+            Some(reports) => {
+                reports.send_replace(Some(ReportedOutput {
+                    elasticsearch: *elasticsearch,
+                    received: super::logs::system_now(),
+                }));
+                Reply::done("recorded")
+            }
+            None => Reply::error("this process does not take output reports"),
         },
     }
 }

@@ -214,6 +214,22 @@ impl SnapshotSource {
         }
     }
 
+    /// Reports a standalone shipper's state to the daemon over the socket, so its `status` and
+    /// `/metrics` show it; in process there is nothing to do (the daemon reads it directly).
+    pub async fn report_elasticsearch(
+        &self,
+        status: crate::es::status::EsSnapshot,
+    ) -> Result<(), SurfaceError> {
+        match &self.kind {
+            Kind::InProcess { .. } => Ok(()),
+            Kind::Socket(socket) => {
+                let socket = Arc::clone(socket);
+                blocking(move || socket.with_client(|client| client.report_elasticsearch(&status)))
+                    .await
+            }
+        }
+    }
+
     /// `in process` or the socket path, for messages.
     pub fn describe(&self) -> String {
         match &self.kind {

@@ -261,7 +261,7 @@ fn ship_es_killed_mid_batch_loses_nothing_after_restart() {
         .expect("test server");
     let (_ntp_server, ntp) = ntp_server(dir.path());
     let node_config = client_config(dir.path(), ntp, "");
-    let node = Node::start(dir.path(), "client", &node_config);
+    let mut node = Node::start(dir.path(), "client", &node_config);
     let ship_config = dir.path().join("ship.yml");
     std::fs::write(&ship_config, output(&server.url())).expect("config");
     // Each bulk request takes 1.5 s: the kill lands while one is in flight.
@@ -303,10 +303,12 @@ fn ship_es_killed_mid_batch_loses_nothing_after_restart() {
     assert!(missing.is_empty(), "lost after SIGKILL: {missing:?}");
     assert!(server.documents("*").iter().all(|d| d.version == 1));
     let counters = stats(dir.path(), &ship_config);
-    assert!(
-        counters["acked"].as_u64().unwrap_or(0) >= spooled.len() as u64 / 2,
-        "{counters}"
-    );
+    let acked = counters["acked"].as_u64().unwrap_or(0);
+    assert!(acked >= spooled.len() as u64 / 2, "{counters}");
+    // The standalone shipper reports its counters to the daemon: `status` shows them.
+    node.wait_for(Duration::from_secs(15), "ship-es's report in status", |s| {
+        s["elasticsearch"]["state"] == "ok" && es(s, "acked") >= acked
+    });
 }
 
 #[test]
