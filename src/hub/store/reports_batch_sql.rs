@@ -1,6 +1,6 @@
 //! Reports are stored by group commit (see [`super::batch`]): `insert_report` queues the
 //! report to the store's one report writer, which stores every queued report in one
-//! transaction — an `INSERT` per report, then one `UPDATE` per node for its last-seen time
+//! transaction — one multi-row `INSERT ... RETURNING` for the batch, then one `UPDATE` per node for its last-seen time
 //! and last-report summary — and answers each caller after the `COMMIT`. A report is thus
 //! acknowledged only once it is committed, exactly as with a transaction of its own.
 //!
@@ -24,11 +24,35 @@ pub(super) type ReportBatcher = Batcher<Received, ReportResult>;
 /// Most reports committed in one transaction.
 pub const MAX_BATCH: usize = 128;
 
-/// One report; no row when `(node_id, report_id)` is known (a replay).
-pub(super) const INSERT_REPORT: &str = "INSERT INTO reports (node_id, report_id, sent_at, \
+/// The batch's reports in one statement: this head, a `VALUES` row per report (11 values;
+/// 128 × 11 stays far below SQLite's and PostgreSQL's parameter limits), then the tail.
+pub(super) const INSERT_REPORTS: &str = "INSERT INTO reports (node_id, report_id, sent_at, \
     received_at, clock_state, synchronized, offset_ns, frequency_ppb, path_delay_ns, \
-    selected_source, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-    ON CONFLICT (node_id, report_id) DO NOTHING";
+    selected_source, body) ";
+
+/// No row for a `(node_id, report_id)` already stored (a replay); the new ones returned.
+pub(super) const INSERT_REPORTS_TAIL: &str =
+    " ON CONFLICT (node_id, report_id) DO NOTHING RETURNING node_id, report_id";
+
+/// Each item's outcome from the `(node_id, report_id)` rows the insert returned: the first
+/// item with a returned key is new; a later one with the same key in the batch, and any item
+/// whose key was not returned (already stored), is a duplicate.
+pub(super) fn outcomes_of(items: &[Received], inserted: &[(String, String)]) -> Vec<Inserted> {
+    let mut fresh: std::collections::HashSet<(&str, &str)> = inserted
+        .iter()
+        .map(|(node, report)| (node.as_str(), report.as_str()))
+        .collect();
+    items
+        .iter()
+        .map(|(report, _)| {
+            if fresh.remove(&(report.node_id.as_str(), report.report_id.as_str())) {
+                Inserted::New
+            } else {
+                Inserted::Duplicate
+            }
+        })
+        .collect()
+}
 
 /// A node after new reports: `last_seen` becomes `$2` if later, and the last-report summary
 /// becomes the report sent at `$3` if that is not older than the stored one. In an `UPDATE`
@@ -135,35 +159,37 @@ macro_rules! report_writer {
                 items: &[$crate::hub::store::reports_batch_sql::Received],
             ) -> Result<Vec<$crate::hub::store::Inserted>, $crate::hub::store::StoreError> {
                 use $crate::hub::store::reports_batch_sql::{
-                    INSERT_REPORT, UPDATE_NODE, node_updates,
+                    INSERT_REPORTS, INSERT_REPORTS_TAIL, UPDATE_NODE, node_updates, outcomes_of,
                 };
-                use $crate::hub::store::{Inserted, sql};
+                use $crate::hub::store::sql;
                 let error = |node| sql::query_error("insert_report", node);
                 let mut tx = self.pool.begin().await.map_err(error(None))?;
-                let mut outcomes = Vec::with_capacity(items.len());
-                for (report, received_at) in items {
+                let bodies = items
+                    .iter()
+                    .map(|(report, _)| sql::to_json("report", report))
+                    .collect::<Result<Vec<String>, _>>()?;
+                let mut insert = sqlx::QueryBuilder::<$db>::new(INSERT_REPORTS);
+                insert.push_values(items.iter().zip(&bodies), |mut row, ((report, received_at), body)| {
                     let clock = &report.clock;
-                    let inserted = sqlx::query(INSERT_REPORT)
-                        .bind(report.node_id.as_str())
-                        .bind(report.report_id.as_str())
-                        .bind(report.sent_at.as_nanos())
-                        .bind(received_at.as_nanos())
-                        .bind(clock.state.name())
-                        .bind(clock.synchronized)
-                        .bind(clock.offset.map(|d| d.as_nanos()))
-                        .bind(clock.frequency.0)
-                        .bind(clock.path_delay.map(|d| d.as_nanos()))
-                        .bind(clock.selected_source.as_deref())
-                        .bind(sql::to_json("report", report)?)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(error(Some(&report.node_id)))?;
-                    outcomes.push(if inserted.rows_affected() == 0 {
-                        Inserted::Duplicate
-                    } else {
-                        Inserted::New
-                    });
-                }
+                    row.push_bind(report.node_id.as_str())
+                        .push_bind(report.report_id.as_str())
+                        .push_bind(report.sent_at.as_nanos())
+                        .push_bind(received_at.as_nanos())
+                        .push_bind(clock.state.name())
+                        .push_bind(clock.synchronized)
+                        .push_bind(clock.offset.map(|d| d.as_nanos()))
+                        .push_bind(clock.frequency.0)
+                        .push_bind(clock.path_delay.map(|d| d.as_nanos()))
+                        .push_bind(clock.selected_source.as_deref())
+                        .push_bind(body.as_str());
+                });
+                insert.push(INSERT_REPORTS_TAIL);
+                let rows: Vec<(String, String)> = insert
+                    .build_query_as()
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(error(items.first().map(|(report, _)| &report.node_id)))?;
+                let outcomes = outcomes_of(items, &rows);
                 for (newest, last_seen) in node_updates(items, &outcomes) {
                     let report = &items[newest].0;
                     let clock = &report.clock;
