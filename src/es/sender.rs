@@ -71,8 +71,9 @@ pub struct Sender<T> {
 
 /// What one round of sending left to do.
 enum Round {
-    /// Everything sent was settled; look for more.
-    Done,
+    /// Everything sent was settled; look for more, starting with the batch read while the
+    /// request was in flight (when there was one and nothing had to be split).
+    Done(Option<Vec<SpooledDocument>>),
     /// Some documents must be retried after a backoff.
     Backoff(Option<Duration>),
 }
@@ -122,8 +123,13 @@ impl<T: BulkTransport> Sender<T> {
         }
         self.last_error = None;
         self.backoff.reset();
+        let mut ahead: Option<Vec<SpooledDocument>> = None;
         while !*stop.borrow() {
-            let batch = match self.spool.next_batch(self.settings.bulk_max_size).await {
+            let next = match ahead.take() {
+                Some(batch) => Ok(batch),
+                None => self.spool.next_batch(self.settings.bulk_max_size).await,
+            };
+            let batch = match next {
                 Ok(batch) => batch,
                 Err(err) => {
                     tracing::error!(error = %err, "reading the Elasticsearch spool");
@@ -143,7 +149,8 @@ impl<T: BulkTransport> Sender<T> {
                 continue;
             }
             match self.round(batch).await {
-                Round::Done => {
+                Round::Done(next) => {
+                    ahead = next;
                     self.backoff.reset();
                     self.last_error = None;
                 }
@@ -171,8 +178,12 @@ impl<T: BulkTransport> Sender<T> {
         }
     }
 
-    /// Sends `batch` (and the halves of any batch the server found too large).
+    /// Sends `batch` (and the halves of any batch the server found too large). While the
+    /// whole batch is in flight, the batch behind it is read from the spool, so the spool's
+    /// work overlaps the server's; it is used only when this batch settled without a split.
     async fn round(&mut self, batch: Vec<SpooledDocument>) -> Round {
+        let mut ahead = None;
+        let mut whole = true;
         let mut pending = vec![batch];
         while let Some(batch) = pending.pop() {
             let body = encode_sources(
@@ -188,7 +199,19 @@ impl<T: BulkTransport> Sender<T> {
                     return Round::Backoff(None);
                 }
             };
-            let sent = self.transport.send(&body, batch.len()).await;
+            let sent = if whole {
+                let after = batch.last().map_or(i64::MIN, |d| d.seq);
+                let (sent, next) = tokio::join!(
+                    self.transport.send(&body, batch.len()),
+                    self.spool
+                        .next_batch_after(after, self.settings.bulk_max_size)
+                );
+                ahead = next.ok().filter(|next| !next.is_empty());
+                whole = false;
+                sent
+            } else {
+                self.transport.send(&body, batch.len()).await
+            };
             self.host = Some(sent.host.clone());
             let applied = match self.apply(batch, sent.verdict).await {
                 Ok(applied) => applied,
@@ -202,6 +225,7 @@ impl<T: BulkTransport> Sender<T> {
                 self.last_error = Some(error);
             }
             if let Some((first, second)) = applied.split {
+                ahead = None;
                 pending.push(second);
                 pending.push(first);
             }
@@ -209,7 +233,7 @@ impl<T: BulkTransport> Sender<T> {
                 return Round::Backoff(sent.retry_after);
             }
         }
-        Round::Done
+        Round::Done(ahead)
     }
 
     /// Carries out the verdict on `batch` in the spool (dead letters written first).

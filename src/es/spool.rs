@@ -17,6 +17,7 @@ use super::document::DocumentKind;
 use crate::config::WhenFull;
 use crate::durable_sqlite::{OpenError, add_counter};
 use crate::time::Timestamp;
+use sql::{SETTLE_COUNTERS, drop_oldest, seq_list};
 use sqlx::Row;
 use sqlx::sqlite::SqlitePool;
 use std::path::{Path, PathBuf};
@@ -255,10 +256,22 @@ impl EsSpool {
 
     /// The oldest `limit` waiting documents.
     pub async fn next_batch(&self, limit: usize) -> Result<Vec<SpooledDocument>, EsSpoolError> {
+        self.next_batch_after(i64::MIN, limit).await
+    }
+
+    /// The oldest `limit` waiting documents after position `seq`: the batch behind one that
+    /// is still in flight.
+    pub async fn next_batch_after(
+        &self,
+        seq: i64,
+        limit: usize,
+    ) -> Result<Vec<SpooledDocument>, EsSpoolError> {
         let _totals = self.totals.lock().await;
         let rows = sqlx::query(
-            "SELECT seq, index_name, doc_id, kind, source, attempts FROM documents ORDER BY seq LIMIT ?",
+            "SELECT seq, index_name, doc_id, kind, source, attempts FROM documents \
+             WHERE seq > ? ORDER BY seq LIMIT ?",
         )
+        .bind(seq)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await
@@ -273,40 +286,49 @@ impl EsSpool {
         let err = self.query_error();
         let mut totals = self.totals.lock().await;
         let mut tx = self.pool.begin().await.map_err(&err)?;
-        let (mut gone, mut gone_bytes) = (0, 0);
-        for seq in outcome
-            .acked
-            .iter()
-            .chain(outcome.duplicates)
-            .chain(outcome.dead)
-        {
-            let row: Option<(i64,)> =
-                sqlx::query_as("DELETE FROM documents WHERE seq = ? RETURNING LENGTH(source)")
-                    .bind(seq)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(&err)?;
-            if let Some((length,)) = row {
-                gone += 1;
-                gone_bytes += u64::try_from(length).unwrap_or(0);
-            }
+        let removed = seq_list(
+            outcome
+                .acked
+                .iter()
+                .chain(outcome.duplicates)
+                .chain(outcome.dead),
+        );
+        let (gone, gone_bytes): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(source)), 0) FROM documents \
+             WHERE seq IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&removed)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(&err)?;
+        sqlx::query("DELETE FROM documents WHERE seq IN (SELECT value FROM json_each(?))")
+            .bind(&removed)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        if !outcome.retry.is_empty() {
+            sqlx::query(
+                "UPDATE documents SET attempts = attempts + 1 \
+                 WHERE seq IN (SELECT value FROM json_each(?))",
+            )
+            .bind(seq_list(outcome.retry.iter()))
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
         }
-        for seq in outcome.retry {
-            sqlx::query("UPDATE documents SET attempts = attempts + 1 WHERE seq = ?")
-                .bind(seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(&err)?;
-        }
-        for (name, by) in [
-            ("acked", outcome.acked.len()),
-            ("duplicates", outcome.duplicates.len()),
-            ("dead_lettered", outcome.dead.len()),
-            ("retries", outcome.retry.len()),
-            ("too_many_requests", outcome.item_429s),
-        ] {
-            add_counter(&mut tx, name, by as u64).await.map_err(&err)?;
-        }
+        sqlx::query(SETTLE_COUNTERS)
+            .bind(outcome.acked.len() as i64)
+            .bind(outcome.duplicates.len() as i64)
+            .bind(outcome.dead.len() as i64)
+            .bind(outcome.retry.len() as i64)
+            .bind(outcome.item_429s as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        let (gone, gone_bytes) = (
+            u64::try_from(gone).unwrap_or(0),
+            u64::try_from(gone_bytes).unwrap_or(0),
+        );
         tx.commit().await.map_err(&err)?;
         totals.count = totals.count.saturating_sub(gone);
         totals.bytes = totals.bytes.saturating_sub(gone_bytes);
@@ -373,33 +395,7 @@ fn spooled_document(row: sqlx::sqlite::SqliteRow) -> SpooledDocument {
     }
 }
 
-/// Deletes the oldest documents until at least `bytes` are freed; returns (documents, bytes).
-async fn drop_oldest(
-    tx: &mut sqlx::SqliteConnection,
-    bytes: u64,
-) -> Result<(u64, u64), sqlx::Error> {
-    let (mut count, mut freed) = (0, 0);
-    while freed < bytes {
-        let oldest: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT seq, LENGTH(source) FROM documents ORDER BY seq LIMIT 256")
-                .fetch_all(&mut *tx)
-                .await?;
-        let Some(mut last) = oldest.first().map(|(seq, _)| *seq) else {
-            break;
-        };
-        for (seq, length) in oldest {
-            if freed >= bytes {
-                break;
-            }
-            (last, count, freed) = (seq, count + 1, freed + u64::try_from(length).unwrap_or(0));
-        }
-        sqlx::query("DELETE FROM documents WHERE seq <= ?")
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok((count, freed))
-}
+mod sql;
 
 #[cfg(test)]
 #[path = "spool_tests.rs"]
