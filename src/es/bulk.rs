@@ -62,9 +62,13 @@ pub fn encode_sources<'a>(
 ) -> Result<BulkBody, BulkError> {
     let mut ndjson = Vec::with_capacity(64 * 1024);
     for (index, id, source) in documents {
-        let action = serde_json::json!({ "create": { "_index": index, "_id": id } });
-        let _ = serde_json::to_writer(&mut ndjson, &action);
-        ndjson.push(b'\n');
+        // `{"create":{"_index":INDEX,"_id":ID}}`, the strings escaped by serde_json; no
+        // `Value` is built per document.
+        ndjson.extend_from_slice(br#"{"create":{"_index":"#);
+        let _ = serde_json::to_writer(&mut ndjson, index);
+        ndjson.extend_from_slice(br#","_id":"#);
+        let _ = serde_json::to_writer(&mut ndjson, id);
+        ndjson.extend_from_slice(b"}}\n");
         ndjson.extend_from_slice(source);
         ndjson.push(b'\n');
     }
