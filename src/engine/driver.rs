@@ -105,7 +105,7 @@ pub async fn run(
     let surfaces = Surfaces::start(&config, &options.state_dir, &in_process, &stop_rx).await?;
     let (es_tx, es_rx) = watch::channel(None);
     let mut shipper =
-        ShipperTask::start(&config, options.state_dir.clone(), in_process, es_tx).await?;
+        ShipperTask::start(&config, options.state_dir.clone(), in_process, es_tx).await;
     let observe_task = tokio::spawn(crate::observe::serve(
         bound.listener,
         observe_state,

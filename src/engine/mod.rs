@@ -49,9 +49,6 @@ pub enum EngineError {
     /// The fleet reporter could not start (spool, TLS files, node id).
     #[error(transparent)]
     Reporter(#[from] crate::fleet::reporter::ReporterError),
-    /// The Elasticsearch shipper could not start.
-    #[error(transparent)]
-    Shipper(#[from] shipper_task::ShipperStartError),
 }
 
 impl HasExitStatus for EngineError {
@@ -67,7 +64,6 @@ impl HasExitStatus for EngineError {
             EngineError::Api(err) => err.exit_status(),
             EngineError::Ssh(err) => err.exit_status(),
             EngineError::Reporter(err) => err.exit_status(),
-            EngineError::Shipper(err) => err.exit_status(),
         }
     }
 }

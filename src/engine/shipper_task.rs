@@ -22,6 +22,15 @@ fn section(config: &Config) -> Section {
     )
 }
 
+/// Whether `config` asks for shipping.
+fn wants_shipping(config: &Config) -> bool {
+    config
+        .output
+        .elasticsearch
+        .as_ref()
+        .is_some_and(|es| es.enabled)
+}
+
 /// Why the shipper could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ShipperStartError {
@@ -53,13 +62,15 @@ pub(super) struct ShipperTask {
 }
 
 impl ShipperTask {
-    /// Starts a shipper when `config` has an enabled `output.elasticsearch`.
+    /// Starts a shipper when `config` has an enabled `output.elasticsearch`. One that cannot
+    /// start (a missing CA file, a bad key) is logged and left off: shipping never stops the
+    /// clock from being disciplined. The next reload tries again.
     pub(super) async fn start(
         config: &Config,
         state_dir: PathBuf,
         source: SnapshotSource,
         status: watch::Sender<Option<EsSnapshot>>,
-    ) -> Result<Self, ShipperStartError> {
+    ) -> Self {
         let mut task = ShipperTask {
             state_dir,
             source,
@@ -67,14 +78,17 @@ impl ShipperTask {
             section: section(config),
             running: None,
         };
-        task.spawn(config).await?;
-        Ok(task)
+        if let Err(err) = task.spawn(config).await {
+            tracing::error!(error = %err, "Elasticsearch shipping not started (fix the settings and reload)");
+        }
+        task
     }
 
     /// After a reload: restarts the shipper when its settings changed. New settings that
     /// cannot start are logged and the old ones started again.
     pub(super) async fn reconcile(&mut self, config: &Config, previous: &Config) {
-        if section(config) == self.section {
+        let failed_to_start = self.running.is_none() && wants_shipping(config);
+        if section(config) == self.section && !failed_to_start {
             return;
         }
         self.stop().await;

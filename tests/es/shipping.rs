@@ -458,3 +458,36 @@ fn a_wrong_ca_is_named_in_status_and_nothing_is_lost() {
         es(s, "acked") >= queued && s["elasticsearch"]["state"] == "ok"
     });
 }
+
+#[test]
+fn an_output_that_cannot_start_never_stops_the_clock_and_a_reload_retries_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let runtime = runtime();
+    let server = runtime
+        .block_on(TestServer::start(TestServerConfig::default()))
+        .expect("test server");
+    let (_ntp_server, ntp) = ntp_server(dir.path());
+    let missing = format!(
+        "{}  ssl.certificate_authorities: ['{}']\n",
+        output(&server.url()),
+        dir.path().join("no-such-ca.crt").display()
+    );
+    let config = client_config(dir.path(), ntp, &missing);
+    let mut node = Node::start(dir.path(), "client", &config);
+    node.wait_for(
+        Duration::from_secs(30),
+        "the clock followed without shipping",
+        |s| s["sources"][0]["state"] == "selected" && s["elasticsearch"].is_null(),
+    );
+    assert!(
+        node.logs().contains("Elasticsearch shipping not started"),
+        "{}",
+        node.logs()
+    );
+    // The file fixed under the same config: a reload starts shipping.
+    client_config(dir.path(), ntp, &output(&server.url()));
+    node.hangup();
+    node.wait_for(Duration::from_secs(30), "shipping after the reload", |s| {
+        es(s, "acked") >= 3
+    });
+}
