@@ -108,19 +108,7 @@ impl Drop for Node {
     }
 }
 
-pub fn free_port(udp: bool) -> u16 {
-    if udp {
-        std::net::UdpSocket::bind("127.0.0.1:0")
-            .and_then(|s| s.local_addr())
-            .expect("port")
-            .port()
-    } else {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|s| s.local_addr())
-            .expect("port")
-            .port()
-    }
-}
+pub use crate::api::free_port;
 
 /// A `sync` node serving NTP at local stratum 3 on 127.0.0.1, and its port.
 pub fn ntp_server(dir: &Path) -> (Node, u16) {

@@ -314,37 +314,32 @@ fn ship_es_killed_mid_batch_loses_nothing_after_restart() {
 #[test]
 fn ship_es_without_an_output_or_with_both_credentials_is_a_config_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let none = dir.path().join("none.yml");
-    std::fs::write(&none, "timebeat: {}\n").expect("config");
-    let output = shiwa()
-        .arg("--config")
-        .arg(&none)
-        .args(["ship-es", "--state-dir"])
-        .arg(dir.path())
-        .output()
-        .expect("ship-es");
-    assert_eq!(output.status.code(), Some(78));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("output.elasticsearch is not configured"),
-        "{stderr}"
-    );
-    let both = dir.path().join("both.yml");
-    std::fs::write(
-        &both,
-        "output.elasticsearch:\n  hosts: [es]\n  username: elastic\n  password: x\n  api_key: 'id:key'\n",
-    )
-    .expect("config");
-    let output = shiwa()
-        .arg("--config")
-        .arg(&both)
-        .args(["ship-es", "--state-dir"])
-        .arg(dir.path())
-        .output()
-        .expect("ship-es");
-    assert_eq!(output.status.code(), Some(78));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("output.elasticsearch.api_key"), "{stderr}");
+    let cases = [
+        (
+            "none.yml",
+            "timebeat: {}\n",
+            "output.elasticsearch is not configured",
+        ),
+        (
+            "both.yml",
+            "output.elasticsearch:\n  hosts: [es]\n  username: elastic\n  password: x\n  api_key: 'id:key'\n",
+            "output.elasticsearch.api_key",
+        ),
+    ];
+    for (name, yaml, expected) in cases {
+        let config = dir.path().join(name);
+        std::fs::write(&config, yaml).expect("config");
+        let output = shiwa()
+            .arg("--config")
+            .arg(&config)
+            .args(["ship-es", "--state-dir"])
+            .arg(dir.path())
+            .output()
+            .expect("ship-es");
+        assert_eq!(output.status.code(), Some(78), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
 }
 
 /// The `ssl`, credentials and CA of `target` as config lines under `output.elasticsearch`.
