@@ -2,7 +2,8 @@
 //! `_bulk` requests, per-item failures chosen by a predicate (for the first N attempts of each
 //! matching document, or for ever), a largest accepted body, and a delay before each answer.
 
-use serde_json::Value;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -48,8 +49,8 @@ pub struct ItemView<'a> {
     pub index: &'a str,
     /// Its `_id`.
     pub id: &'a str,
-    /// Its source.
-    pub source: &'a Value,
+    /// Its source, as sent (a JSON object).
+    pub source: &'a RawValue,
 }
 
 type Matcher = Arc<dyn Fn(&ItemView<'_>) -> bool + Send + Sync>;
@@ -110,7 +111,10 @@ impl ItemFault {
             400,
             "document_parsing_exception",
             &format!("[1:2] failed to parse field [{field}] of type [long] in document"),
-            move |item| item.source.get(&name).is_some(),
+            move |item| {
+                serde_json::from_str::<Map<String, Value>>(item.source.get())
+                    .is_ok_and(|fields| fields.contains_key(&name))
+            },
         )
     }
 
@@ -226,7 +230,7 @@ mod tests {
         let faults = Faults::default();
         faults.fail_items(ItemFault::rejected(|item| item.id == "x").first_attempts(2));
         faults.fail_items(ItemFault::mapping_error_on_field("bad"));
-        let source = json!({"ok": 1});
+        let source = RawValue::from_string(json!({"ok": 1}).to_string()).expect("json");
         let x = ItemView {
             index: "i",
             id: "x",
@@ -245,7 +249,7 @@ mod tests {
             None,
             "the third attempt goes through"
         );
-        let bad = json!({"bad": "text"});
+        let bad = RawValue::from_string(json!({"bad": "text"}).to_string()).expect("json");
         let z = ItemView {
             index: "i",
             id: "z",

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 /// `value` filtered by `filter_path` (e.g. `errors,items.*.status`); `None` when nothing is
 /// left (Elasticsearch then answers `{}`).
-pub fn filter(value: &Value, filter_path: &str) -> Value {
+pub fn filter(value: Value, filter_path: &str) -> Value {
     let paths: Vec<Vec<&str>> = filter_path
         .split(',')
         .map(str::trim)
@@ -13,33 +13,41 @@ pub fn filter(value: &Value, filter_path: &str) -> Value {
         .map(|path| path.split('.').collect())
         .collect();
     if paths.is_empty() {
-        return value.clone();
+        return value;
     }
     let borrowed: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
     keep(value, &borrowed).unwrap_or_else(|| Value::Object(Map::new()))
 }
 
-fn keep(value: &Value, paths: &[&[&str]]) -> Option<Value> {
+/// What of `value` the paths keep, moved out of it (a bulk answer has an item per document:
+/// nothing is copied).
+fn keep(value: Value, paths: &[&[&str]]) -> Option<Value> {
     match value {
         Value::Array(elements) => {
-            let kept: Vec<Value> = elements.iter().filter_map(|e| keep(e, paths)).collect();
+            let kept: Vec<Value> = elements
+                .into_iter()
+                .filter_map(|e| keep(e, paths))
+                .collect();
             (!kept.is_empty()).then_some(Value::Array(kept))
         }
         Value::Object(fields) => {
             let mut kept = Map::new();
+            let mut rest: Vec<&[&str]> = Vec::with_capacity(paths.len());
             for (key, field) in fields {
-                let rest: Vec<&[&str]> = paths
-                    .iter()
-                    .filter(|path| path.first().is_some_and(|head| matches(head, key)))
-                    .map(|path| &path[1..])
-                    .collect();
+                rest.clear();
+                rest.extend(
+                    paths
+                        .iter()
+                        .filter(|path| path.first().is_some_and(|head| matches(head, &key)))
+                        .map(|path| &path[1..]),
+                );
                 if rest.is_empty() {
                     continue;
                 }
                 if rest.iter().any(|path| path.is_empty()) {
-                    kept.insert(key.clone(), field.clone());
+                    kept.insert(key, field);
                 } else if let Some(inner) = keep(field, &rest) {
-                    kept.insert(key.clone(), inner);
+                    kept.insert(key, inner);
                 }
             }
             (!kept.is_empty()).then_some(Value::Object(kept))
@@ -68,7 +76,7 @@ mod tests {
                     "error": {"type": "version_conflict_engine_exception", "reason": "exists", "index": "a"}}}
             ]
         });
-        let filtered = filter(&full, crate::es::FILTER_PATH);
+        let filtered = filter(full.clone(), crate::es::FILTER_PATH);
         assert_eq!(
             filtered,
             json!({"errors": true, "items": [
@@ -76,8 +84,8 @@ mod tests {
                 {"create": {"status": 409, "error": {"type": "version_conflict_engine_exception", "reason": "exists"}}}
             ]})
         );
-        assert_eq!(filter(&full, "took"), json!({"took": 3}));
-        assert_eq!(filter(&full, "nothing.here"), json!({}));
-        assert_eq!(filter(&full, ""), full);
+        assert_eq!(filter(full.clone(), "took"), json!({"took": 3}));
+        assert_eq!(filter(full.clone(), "nothing.here"), json!({}));
+        assert_eq!(filter(full.clone(), ""), full);
     }
 }

@@ -172,7 +172,7 @@ pub(super) fn get_document(shared: &Shared, index: &str, id: &str) -> Response {
             200,
             &json!({
                 "_index": index, "_id": id, "_version": doc.version, "_seq_no": doc.seq_no,
-                "_primary_term": 1, "found": true, "_source": doc.source,
+                "_primary_term": 1, "found": true, "_source": &doc.source,
             }),
         ),
         None => json_response(404, &json!({ "_index": index, "_id": id, "found": false })),

@@ -49,6 +49,9 @@ use tower::ServiceExt;
 /// How long a client has to finish a TLS handshake.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long a connection whose handshake failed is drained before it is dropped.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Why the test server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum TestServerError {
@@ -191,7 +194,7 @@ impl TestServer {
             .indices
             .iter()
             .filter(|(name, _)| glob(pattern, name))
-            .flat_map(|(_, index)| index.docs.values().cloned())
+            .flat_map(|(name, index)| index.docs.iter().map(|(id, held)| held.to_stored(name, id)))
             .collect();
         found.sort_by(|a, b| (&a.index, &a.id).cmp(&(&b.index, &b.id)));
         found
@@ -277,13 +280,31 @@ async fn serve(stream: TcpStream, tls: Option<TlsAcceptor>, app: Router) {
     match tls {
         None => serve_http(stream, app).await,
         Some(acceptor) => {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+            let handshake = acceptor.accept(stream).into_fallible();
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
                 Ok(Ok(stream)) => serve_http(stream, app).await,
-                Ok(Err(err)) => tracing::debug!(error = %err, "test server: TLS handshake failed"),
+                Ok(Err((err, stream))) => {
+                    tracing::debug!(error = %err, "test server: TLS handshake failed");
+                    lingering_close(stream).await;
+                }
                 Err(_) => tracing::debug!("test server: TLS handshake timed out"),
             }
         }
     }
+}
+
+/// Closes a connection whose handshake failed the way servers must: FIN first, then what the
+/// client still sends is read and dropped until it closes too. A plain close with unread
+/// data (a TLS 1.3 client sends its request before it learns its certificate was refused)
+/// makes the kernel answer RST, and the client may lose the alert that says why.
+async fn lingering_close(mut stream: TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = stream.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(LINGER, async {
+        while matches!(stream.read(&mut sink).await, Ok(read) if read > 0) {}
+    })
+    .await;
 }
 
 async fn serve_http<S>(stream: S, app: Router)

@@ -127,7 +127,7 @@ async fn bulk(shared: &Shared, parts: &Parts, body: Body, index: Option<&str>) -
     };
     let query = parts.uri.query().unwrap_or("");
     match query_param(query, "filter_path") {
-        Some(paths) => json_response(200, &filter(&full, &paths)),
+        Some(paths) => json_response(200, &filter(full, &paths)),
         None => json_response(200, &full),
     }
 }

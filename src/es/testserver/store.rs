@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap};
 
 /// One stored document.
@@ -56,9 +57,30 @@ pub struct Stats {
     pub item_statuses: BTreeMap<u16, u64>,
 }
 
+/// A document as the store holds it: its source kept as sent.
+#[derive(Debug)]
+pub(super) struct Held {
+    pub version: u64,
+    pub seq_no: u64,
+    pub source: Box<RawValue>,
+}
+
+impl Held {
+    /// The document as tests read it.
+    pub fn to_stored(&self, index: &str, id: &str) -> StoredDocument {
+        StoredDocument {
+            index: index.to_string(),
+            id: id.to_string(),
+            version: self.version,
+            seq_no: self.seq_no,
+            source: serde_json::from_str(self.source.get()).unwrap_or(Value::Null),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Index {
-    pub docs: HashMap<String, StoredDocument>,
+    pub docs: HashMap<String, Held>,
     next_seq_no: u64,
 }
 
@@ -89,7 +111,7 @@ impl Store {
     }
 
     /// Stores `source` as `index`/`id`; `create` refuses an id already there.
-    pub fn put(&mut self, index: &str, id: &str, source: Value, create: bool) -> Stored {
+    pub fn put(&mut self, index: &str, id: &str, source: Box<RawValue>, create: bool) -> Stored {
         let entry = self.indices.entry(index.to_string()).or_default();
         let seq_no = entry.next_seq_no;
         if let Some(existing) = entry.docs.get_mut(id) {
@@ -110,9 +132,7 @@ impl Store {
         entry.next_seq_no += 1;
         entry.docs.insert(
             id.to_string(),
-            StoredDocument {
-                index: index.to_string(),
-                id: id.to_string(),
+            Held {
                 version: 1,
                 seq_no,
                 source,
@@ -225,24 +245,30 @@ mod tests {
         assert!(!glob("ab*b", "ab") && glob("a*a", "aa"));
     }
 
+    fn raw(a: u32) -> Box<RawValue> {
+        RawValue::from_string(format!(r#"{{"a":{a}}}"#)).expect("json")
+    }
+
     #[test]
     fn create_conflicts_index_overwrites() {
         let mut store = Store::default();
         assert!(matches!(
-            store.put("i", "1", serde_json::json!({"a": 1}), true),
+            store.put("i", "1", raw(1), true),
             Stored::Created { seq_no: 0 }
         ));
         assert!(matches!(
-            store.put("i", "1", serde_json::json!({"a": 2}), true),
+            store.put("i", "1", raw(2), true),
             Stored::Conflict { version: 1 }
         ));
         assert!(matches!(
-            store.put("i", "1", serde_json::json!({"a": 3}), false),
+            store.put("i", "1", raw(3), false),
             Stored::Updated {
                 version: 2,
                 seq_no: 1
             }
         ));
+        let held = &store.indices["i"].docs["1"];
+        assert_eq!(held.to_stored("i", "1").source, serde_json::json!({"a": 3}));
         assert_eq!(store.resolve("i,j*").map(|found| found.len()), Ok(1));
         assert_eq!(store.resolve("missing").err(), Some("missing".to_string()));
         assert_eq!(invalid_index_name("Upper"), Some("must be lowercase"));
