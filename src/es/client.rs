@@ -13,7 +13,9 @@
 )]
 
 use super::bulk::{self, BatchVerdict, BulkBody, FILTER_PATH};
-use super::client_error::{answer_error, credentials_refused, describe_send_error};
+use super::client_error::{
+    answer_error, credentials_refused, describe_send_error, send_unless_refused_unsent,
+};
 use super::template::IndexTemplate;
 use crate::config::SslConfig;
 use crate::secret::Secret;
@@ -242,7 +244,7 @@ impl EsClient {
             retry_after,
             host: host.label.clone(),
         };
-        let response = match self.authorize(request).send().await {
+        let response = match send_unless_refused_unsent(self.authorize(request)).await {
             Ok(response) => response,
             Err(err) => {
                 self.fail_over(slot);
@@ -320,7 +322,7 @@ impl EsClient {
             reason,
         };
         let send = |request: reqwest::RequestBuilder| async {
-            match self.authorize(request).send().await {
+            match send_unless_refused_unsent(self.authorize(request)).await {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let body = read_body(response).await.unwrap_or_default();

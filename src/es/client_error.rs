@@ -89,6 +89,50 @@ impl crate::exit::HasExitStatus for EsClientError {
     }
 }
 
+/// Sends `request`. A request the connection pool hands back unsent — its fresh connection
+/// closed before it was ready, which is what a TLS 1.3 server refusing the client's
+/// certificate does right after the handshake — is sent again, up to four times: it was never
+/// written, and the next attempt usually reads the server's alert, so the failure reported
+/// says why instead of "connection was not ready".
+pub(crate) async fn send_unless_refused_unsent(
+    mut request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let mut attempts_left = 4;
+    loop {
+        let again = (attempts_left > 0).then(|| request.try_clone()).flatten();
+        match (request.send().await, again) {
+            (Err(err), Some(again)) if never_sent(&err) => {
+                tracing::debug!(error = %crate::errors::with_causes(&err), "request not sent; sending it again");
+                request = again;
+                attempts_left -= 1;
+            }
+            (result, _) => return result,
+        }
+    }
+}
+
+/// Whether the request behind `err` was given back without being written (hyper's
+/// "canceled": the connection closed before it could take the request) and without the
+/// reason (a TLS alert, which is then reported as it is).
+fn never_sent(err: &reqwest::Error) -> bool {
+    if rustls_error(err).is_some()
+        || tls_problem_from_text(&crate::errors::with_causes(err)).is_some()
+    {
+        return false;
+    }
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(error) = current {
+        if error
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_canceled)
+        {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
 /// A send failure as (kind, one line for people).
 pub(crate) fn describe_send_error(err: &reqwest::Error) -> (FailureKind, String) {
     let chain = crate::errors::with_causes(err);

@@ -187,8 +187,11 @@ fn document(
     }
 }
 
-/// 40 hex digits of the SHA-256 of kind, host, time (ns) and `identity`, each part
-/// length-prefixed so no two different inputs share a digest by shifting characters.
+/// 40 hex digits: the document's time (16 digits of nanoseconds since 1970, so ids sort by
+/// time) and 24 of the SHA-256 of kind, host, time and `identity`, each part length-prefixed
+/// so no two different inputs share a digest by shifting characters. Time-ordered ids keep
+/// the spool's unique index and Lucene's terms dictionary appending near one end instead of
+/// touching pages all over (a spool of 100 000 random ids rewrote megabytes per batch).
 pub fn document_id(kind: DocumentKind, host: &str, time: Timestamp, identity: &[&str]) -> String {
     let mut hasher = sha2::Sha256::new();
     let nanos = time.as_nanos().to_string();
@@ -199,10 +202,12 @@ pub fn document_id(kind: DocumentKind, host: &str, time: Timestamp, identity: &[
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part.as_bytes());
     }
-    hasher.finalize()[..20]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    let since_epoch = u64::try_from(time.as_nanos()).unwrap_or(0);
+    let mut id = format!("{since_epoch:016x}");
+    for byte in &hasher.finalize()[..12] {
+        id.push_str(&format!("{byte:02x}"));
+    }
+    id
 }
 
 #[cfg(test)]

@@ -51,6 +51,12 @@ fn ids_are_deterministic_and_change_with_time_host_and_identity() {
         "parts cannot shift"
     );
     assert_eq!(id("a", &["x"]).len(), 40);
+    let at = |time: Timestamp| document_id(DocumentKind::Log, "a", time, &["x"]);
+    assert!(
+        at(time) < at(time + Duration::from_nanos(1))
+            && at(time) < at(time + Duration::from_secs(86_400)),
+        "ids sort by time"
+    );
 }
 
 #[test]

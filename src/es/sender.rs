@@ -9,13 +9,16 @@
     reason = "the send loop waits out backoffs and stamps dead letters with the wall clock"
 )]
 
+mod pipeline;
+
 use super::backoff::Backoff;
-use super::bulk::{BatchVerdict, BulkBody, ItemVerdict, encode_sources};
+use super::bulk::{BatchVerdict, BulkBody, ItemVerdict};
 use super::dead_letter::{self, DeadLetter, MAX_DEAD_LETTER_BYTES};
-use super::settle::settle;
+use super::settle::{Settlement, settle};
 use super::spool::{EsSpool, EsSpoolError, SettledBatch, SpooledDocument};
 use super::status::{EsSnapshot, ShipState};
 use crate::time::{Duration, Timestamp};
+use pipeline::{Prepared, all_stored, encode_batch, prepare, settle_stored};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -69,11 +72,10 @@ pub struct Sender<T> {
     last_error: Option<String>,
 }
 
-/// What one round of sending left to do.
+/// What carrying out an answer left to do.
 enum Round {
-    /// Everything sent was settled; look for more, starting with the batch read while the
-    /// request was in flight (when there was one and nothing had to be split).
-    Done(Option<Vec<SpooledDocument>>),
+    /// Everything sent was settled; look for more.
+    Done,
     /// Some documents must be retried after a backoff.
     Backoff(Option<Duration>),
 }
@@ -123,43 +125,100 @@ impl<T: BulkTransport> Sender<T> {
         }
         self.last_error = None;
         self.backoff.reset();
-        let mut ahead: Option<Vec<SpooledDocument>> = None;
+        self.ship(&wake, &mut stop).await;
+    }
+
+    /// Ships until `stop`. The requests are pipelined: while one is in flight, the batch
+    /// behind it is read and encoded and the previous one's spool update is committed, so the
+    /// shipper's work overlaps the server's. Only an answer where every item was stored is
+    /// settled that way; any other is carried out before anything else is sent.
+    async fn ship(&mut self, wake: &Notify, stop: &mut watch::Receiver<bool>) {
+        let (limit, level) = (self.settings.bulk_max_size, self.settings.compression_level);
+        let mut ahead: Option<Prepared> = None;
+        let mut stored: Option<Settlement<i64>> = None;
         while !*stop.borrow() {
-            let next = match ahead.take() {
-                Some(batch) => Ok(batch),
-                None => self.spool.next_batch(self.settings.bulk_max_size).await,
-            };
-            let batch = match next {
-                Ok(batch) => batch,
-                Err(err) => {
-                    tracing::error!(error = %err, "reading the Elasticsearch spool");
-                    if self.wait(None, &mut stop).await {
-                        return;
+            let current = match ahead.take() {
+                Some(prepared) => prepared,
+                None => {
+                    self.settle_in_hand(stored.take()).await;
+                    match prepare(&self.spool, None, limit, level).await {
+                        Ok(Some(prepared)) => prepared,
+                        Ok(None) => {
+                            self.publish(ShipState::Ok).await;
+                            tokio::select! {
+                                () = wake.notified() => {}
+                                _ = stop.changed() => {}
+                                () = tokio::time::sleep(IDLE_POLL) => {}
+                            }
+                            continue;
+                        }
+                        Err(err) => {
+                            tracing::error!(error = %err, "preparing an Elasticsearch bulk request");
+                            self.last_error = Some(err);
+                            if self.wait(None, stop).await {
+                                break;
+                            }
+                            continue;
+                        }
                     }
-                    continue;
                 }
             };
-            if batch.is_empty() {
-                self.publish(ShipState::Ok).await;
-                tokio::select! {
-                    () = wake.notified() => {}
-                    _ = stop.changed() => {}
-                    () = tokio::time::sleep(IDLE_POLL) => {}
-                }
+            let after = current.batch.last().map(|d| d.seq);
+            // Polled in this order: the request goes out first, then the next batch is read
+            // (its encoding runs on a blocking thread while the spool update commits).
+            let (sent, next, settled) = tokio::join!(
+                self.transport.send(&current.body, current.batch.len()),
+                prepare(&self.spool, after, limit, level),
+                settle_stored(&self.spool, stored.as_ref()),
+            );
+            if let Some(done) = stored.take() {
+                self.note_settled(&done, settled);
+            }
+            self.host = Some(sent.host.clone());
+            if all_stored(&sent.verdict) {
+                let seqs: Vec<i64> = current.batch.iter().map(|d| d.seq).collect();
+                stored = Some(settle(&seqs, sent.verdict));
+                ahead = next.ok().flatten();
+                self.backoff.reset();
+                self.last_error = None;
                 continue;
             }
-            match self.round(batch).await {
-                Round::Done(next) => {
-                    ahead = next;
+            self.settle_in_hand(stored.take()).await;
+            match self.resolve(current.batch, sent).await {
+                Round::Done => {
                     self.backoff.reset();
                     self.last_error = None;
                 }
                 Round::Backoff(retry_after) => {
                     self.publish(ShipState::BackingOff).await;
-                    if self.wait(retry_after, &mut stop).await {
-                        return;
+                    if self.wait(retry_after, stop).await {
+                        break;
                     }
                 }
+            }
+        }
+        self.settle_in_hand(stored.take()).await;
+    }
+
+    /// Commits the removal of a stored batch now (before reading the spool from its start).
+    async fn settle_in_hand(&mut self, stored: Option<Settlement<i64>>) {
+        if let Some(done) = stored {
+            let settled = settle_stored(&self.spool, Some(&done)).await;
+            self.note_settled(&done, settled);
+        }
+    }
+
+    /// Records how a stored batch's spool update went. On failure the documents stay in the
+    /// spool and go out again (answered 409, counted as duplicates): nothing is lost.
+    fn note_settled(&mut self, done: &Settlement<i64>, settled: Result<(), EsSpoolError>) {
+        match settled {
+            Ok(()) if !done.acked.is_empty() || !done.duplicates.is_empty() => {
+                self.last_ack = Some(now());
+            }
+            Ok(()) => {}
+            Err(err) => {
+                tracing::error!(error = %err, "updating the Elasticsearch spool");
+                self.last_error = Some(err.to_string());
             }
         }
     }
@@ -178,41 +237,31 @@ impl<T: BulkTransport> Sender<T> {
         }
     }
 
-    /// Sends `batch` (and the halves of any batch the server found too large). While the
-    /// whole batch is in flight, the batch behind it is read from the spool, so the spool's
-    /// work overlaps the server's; it is used only when this batch settled without a split.
-    async fn round(&mut self, batch: Vec<SpooledDocument>) -> Round {
-        let mut ahead = None;
-        let mut whole = true;
-        let mut pending = vec![batch];
-        while let Some(batch) = pending.pop() {
-            let body = encode_sources(
-                batch
-                    .iter()
-                    .map(|d| (d.index.as_str(), d.id.as_str(), &d.source[..])),
-                self.settings.compression_level,
-            );
-            let body = match body {
-                Ok(body) => body,
-                Err(err) => {
-                    self.last_error = Some(err.to_string());
-                    return Round::Backoff(None);
+    /// Carries out the answer `sent` to `batch` when not every item was stored: dead
+    /// letters, retries, and the halves of a batch the server found too large, sent one after
+    /// the other until each is settled.
+    async fn resolve(&mut self, batch: Vec<SpooledDocument>, sent: Sent) -> Round {
+        let mut answered = Some((batch, sent));
+        let mut pending: Vec<Vec<SpooledDocument>> = Vec::new();
+        loop {
+            let (batch, sent) = match answered.take() {
+                Some(answered) => answered,
+                None => {
+                    let Some(batch) = pending.pop() else {
+                        return Round::Done;
+                    };
+                    let body = match encode_batch(&batch, self.settings.compression_level) {
+                        Ok(body) => body,
+                        Err(err) => {
+                            self.last_error = Some(err.to_string());
+                            return Round::Backoff(None);
+                        }
+                    };
+                    let sent = self.transport.send(&body, batch.len()).await;
+                    self.host = Some(sent.host.clone());
+                    (batch, sent)
                 }
             };
-            let sent = if whole {
-                let after = batch.last().map_or(i64::MIN, |d| d.seq);
-                let (sent, next) = tokio::join!(
-                    self.transport.send(&body, batch.len()),
-                    self.spool
-                        .next_batch_after(after, self.settings.bulk_max_size)
-                );
-                ahead = next.ok().filter(|next| !next.is_empty());
-                whole = false;
-                sent
-            } else {
-                self.transport.send(&body, batch.len()).await
-            };
-            self.host = Some(sent.host.clone());
             let applied = match self.apply(batch, sent.verdict).await {
                 Ok(applied) => applied,
                 Err(err) => {
@@ -225,7 +274,6 @@ impl<T: BulkTransport> Sender<T> {
                 self.last_error = Some(error);
             }
             if let Some((first, second)) = applied.split {
-                ahead = None;
                 pending.push(second);
                 pending.push(first);
             }
@@ -233,7 +281,6 @@ impl<T: BulkTransport> Sender<T> {
                 return Round::Backoff(sent.retry_after);
             }
         }
-        Round::Done(ahead)
     }
 
     /// Carries out the verdict on `batch` in the spool (dead letters written first).

@@ -229,3 +229,42 @@ async fn a_failed_request_is_retried_whole_in_spool_order_batch_by_batch() {
     );
     assert!(!run.dead_letter_file.exists());
 }
+
+#[tokio::test]
+async fn pipelined_batches_settle_once_and_a_failure_mid_stream_resends_only_its_item() {
+    let failed_once = Arc::new(Mutex::new(false));
+    let transport = Scripted::new(move |ids| {
+        let mut failed = failed_once.lock().expect("lock");
+        let failing = if ids.iter().any(|id| id == "e") && !*failed {
+            *failed = true;
+            vec![("e", ItemVerdict::Retry { status: 503 })]
+        } else {
+            Vec::new()
+        };
+        BatchVerdict::Items(ids.iter().map(|id| item(id, &failing)).collect())
+    });
+    let ids = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+    let run = ship(&ids, transport.clone(), 2).await;
+    assert_eq!(
+        transport.requests(),
+        [
+            vec!["a", "b"],
+            vec!["c", "d"],
+            vec!["e", "f"],
+            vec!["e", "g"],
+            vec!["h", "i"],
+            vec!["j"]
+        ],
+        "batches go out back to back; after the retry the spool is read from its oldest"
+    );
+    let counters = run.spool.counters().await.expect("counters");
+    assert_eq!(
+        (
+            counters.acked,
+            counters.duplicates,
+            counters.retries,
+            counters.queued
+        ),
+        (10, 0, 1, 0)
+    );
+}
