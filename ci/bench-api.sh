@@ -32,7 +32,8 @@ done
 for tool in wrk curl ssh ssh-keygen sshpass; do
     command -v "$tool" >/dev/null || { echo "bench-api.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
 done
-[[ -x $binary ]] || cargo build --release --locked
+source ci/release_binary.sh
+binary=$(release_binary "$binary") || exit 1
 
 dir=$(mktemp -d /tmp/shiwa-bench-api.XXXXXX)
 pids=()

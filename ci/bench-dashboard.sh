@@ -24,8 +24,8 @@ while (($#)); do
     esac
 done
 command -v curl >/dev/null || { echo "bench-dashboard.sh: curl missing: run bash ci/setup.sh" >&2; exit 1; }
-[[ -x $binary ]] || cargo build --release --locked
-binary=$(realpath "$binary")
+source ci/release_binary.sh
+binary=$(release_binary "$binary") || exit 1
 
 dir=$(mktemp -d /tmp/shiwa-bench-dashboard.XXXXXX)
 hub_pid=""

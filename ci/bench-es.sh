@@ -35,8 +35,8 @@ for line in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "es_ship" and m.get("executable"):
         print(m["executable"])')
 [[ -x $bench ]] || { echo "bench-es.sh: building benches/es_ship.rs failed (cargo build --release --bench es_ship)" >&2; exit 1; }
-[[ -x $binary ]] || cargo build --release --locked
-binary=$(realpath "$binary")
+source ci/release_binary.sh
+binary=$(release_binary "$binary") || exit 1
 
 dir=$(mktemp -d /tmp/shiwa-bench-es.XXXXXX)
 pids=()

@@ -32,8 +32,8 @@ done
 for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "bench-hub.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
 done
-[[ -x $binary ]] || cargo build --release --locked
-binary=$(realpath "$binary")
+source ci/release_binary.sh
+binary=$(release_binary "$binary") || exit 1
 
 dir=$(mktemp -d /tmp/shiwa-bench-hub.XXXXXX)
 chmod 711 "$dir"  # the postgres user must reach its data directory inside

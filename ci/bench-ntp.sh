@@ -37,7 +37,8 @@ done
 for tool in ip chronyd chronyc setpriv python3 $($scrape && echo curl); do
     command -v "$tool" >/dev/null || { echo "bench-ntp.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
 done
-[[ -x $binary ]] || cargo build --release --locked
+source ci/release_binary.sh
+binary=$(release_binary "$binary") || exit 1
 
 tag="shb$$"
 server_ns="${tag}s"

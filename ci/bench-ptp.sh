@@ -35,8 +35,8 @@ done
 for tool in ip setpriv python3 /usr/sbin/ptp4l; do
     command -v "$tool" >/dev/null || { echo "bench-ptp.sh: $tool missing: run bash ci/setup.sh" >&2; exit 1; }
 done
-[[ -x $binary ]] || cargo build --release --locked
-binary=$(realpath "$binary")
+source ci/release_binary.sh
+binary=$(release_binary "$binary") || exit 1
 seconds=$((minutes * 60 / 4))
 ((seconds >= 20)) || { echo "bench-ptp.sh: --minutes $minutes leaves under 20 s per series" >&2; exit 2; }
 
