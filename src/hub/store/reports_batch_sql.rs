@@ -1,6 +1,6 @@
 //! Reports are stored by group commit (see [`super::batch`]): `insert_report` queues the
 //! report to the store's one report writer, which stores every queued report in one
-//! transaction — one multi-row `INSERT ... RETURNING` for the batch, then one `UPDATE` per node for its last-seen time
+//! transaction — one multi-row `INSERT ... RETURNING` for the batch, then one `UPDATE ... FROM (VALUES ...)` for every node's last-seen time
 //! and last-report summary — and answers each caller after the `COMMIT`. A report is thus
 //! acknowledged only once it is committed, exactly as with a transaction of its own.
 //!
@@ -54,30 +54,54 @@ pub(super) fn outcomes_of(items: &[Received], inserted: &[(String, String)]) -> 
         .collect()
 }
 
-/// A node after new reports: `last_seen` becomes `$2` if later, and the last-report summary
-/// becomes the report sent at `$3` if that is not older than the stored one. In an `UPDATE`
-/// every expression sees the row as it was, so the order of the assignments is free.
-pub(super) const UPDATE_NODE: &str = "UPDATE nodes SET \
-    last_seen = CASE WHEN last_seen IS NULL OR last_seen < $2 THEN $2 ELSE last_seen END, \
-    last_sent_at = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $3 ELSE last_sent_at END, \
-    last_clock_state = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $4 ELSE last_clock_state END, \
-    last_synchronized = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $5 ELSE last_synchronized END, \
-    last_offset_ns = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $6 ELSE last_offset_ns END, \
-    last_frequency_ppb = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $7 ELSE last_frequency_ppb END, \
-    last_path_delay_ns = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $8 ELSE last_path_delay_ns END, \
-    last_source = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $9 ELSE last_source END, \
-    host_json = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $10 ELSE host_json END, \
-    report_interval_s = CASE WHEN last_sent_at IS NULL OR last_sent_at <= $3 \
-        THEN $11 ELSE report_interval_s END \
-    WHERE node_id = $1";
+/// The nodes after new reports, one statement for the batch: `UPDATE ... FROM (VALUES ...)`,
+/// a row per node (`column1` node id, `column2` receipt time, `column3` sent-at, then the
+/// summary in [`UPDATE_NODES_COLUMNS`]' order). `last_seen` becomes the receipt time if later,
+/// and the last-report summary becomes the report's if that is not older than the stored
+/// one. In an `UPDATE` every expression sees the row as it was, so the order of the
+/// assignments is free. Both SQLite (3.33+) and PostgreSQL name a `VALUES` list's columns
+/// `column1`, `column2`, ...
+pub(super) const UPDATE_NODES_HEAD: &str = "UPDATE nodes SET \
+    last_seen = CASE WHEN last_seen IS NULL OR last_seen < v.column2 \
+        THEN v.column2 ELSE last_seen END, \
+    last_sent_at = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column3 ELSE last_sent_at END, \
+    last_clock_state = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column4 ELSE last_clock_state END, \
+    last_synchronized = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column5 ELSE last_synchronized END, \
+    last_offset_ns = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column6 ELSE last_offset_ns END, \
+    last_frequency_ppb = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column7 ELSE last_frequency_ppb END, \
+    last_path_delay_ns = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column8 ELSE last_path_delay_ns END, \
+    last_source = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column9 ELSE last_source END, \
+    host_json = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column10 ELSE host_json END, \
+    report_interval_s = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
+        THEN v.column11 ELSE report_interval_s END \
+    FROM (";
+
+/// After the `VALUES` rows.
+pub(super) const UPDATE_NODES_TAIL: &str = ") AS v WHERE nodes.node_id = v.column1";
+
+/// The SQL types the `VALUES` columns are cast to (PostgreSQL cannot infer a parameter's type
+/// there; SQLite takes them as affinities).
+pub(super) const UPDATE_NODES_COLUMNS: [&str; 11] = [
+    "TEXT",
+    "BIGINT",
+    "BIGINT",
+    "TEXT",
+    "BOOLEAN",
+    "BIGINT",
+    "DOUBLE PRECISION",
+    "BIGINT",
+    "TEXT",
+    "TEXT",
+    "BIGINT",
+];
 
 /// What a batch changes on each node that got new reports, in order of first appearance:
 /// the index of its newest new report (latest `sent_at`; of equal ones, the last queued,
@@ -159,7 +183,8 @@ macro_rules! report_writer {
                 items: &[$crate::hub::store::reports_batch_sql::Received],
             ) -> Result<Vec<$crate::hub::store::Inserted>, $crate::hub::store::StoreError> {
                 use $crate::hub::store::reports_batch_sql::{
-                    INSERT_REPORTS, INSERT_REPORTS_TAIL, UPDATE_NODE, node_updates, outcomes_of,
+                    INSERT_REPORTS, INSERT_REPORTS_TAIL, UPDATE_NODES_COLUMNS, UPDATE_NODES_HEAD,
+                    UPDATE_NODES_TAIL, node_updates, outcomes_of,
                 };
                 use $crate::hub::store::sql;
                 let error = |node| sql::query_error("insert_report", node);
@@ -190,24 +215,40 @@ macro_rules! report_writer {
                     .await
                     .map_err(error(items.first().map(|(report, _)| &report.node_id)))?;
                 let outcomes = outcomes_of(items, &rows);
-                for (newest, last_seen) in node_updates(items, &outcomes) {
-                    let report = &items[newest].0;
-                    let clock = &report.clock;
-                    sqlx::query(UPDATE_NODE)
-                        .bind(report.node_id.as_str())
-                        .bind(last_seen.as_nanos())
-                        .bind(report.sent_at.as_nanos())
-                        .bind(clock.state.name())
-                        .bind(clock.synchronized)
-                        .bind(clock.offset.map(|d| d.as_nanos()))
-                        .bind(clock.frequency.0)
-                        .bind(clock.path_delay.map(|d| d.as_nanos()))
-                        .bind(clock.selected_source.as_deref())
-                        .bind(sql::to_json("host facts", &report.host)?)
-                        .bind(sql::signed(report.report_interval_s))
+                let updates = node_updates(items, &outcomes);
+                if !updates.is_empty() {
+                    let hosts = updates
+                        .iter()
+                        .map(|(newest, _)| sql::to_json("host facts", &items[*newest].0.host))
+                        .collect::<Result<Vec<String>, _>>()?;
+                    let mut update = sqlx::QueryBuilder::<$db>::new(UPDATE_NODES_HEAD);
+                    update.push_values(updates.iter().zip(&hosts), |mut row, ((newest, last_seen), host)| {
+                        let report = &items[*newest].0;
+                        let clock = &report.clock;
+                        let mut types = UPDATE_NODES_COLUMNS.iter();
+                        let mut cast = |row: &mut sqlx::query_builder::Separated<'_, $db, &'static str>| {
+                            row.push_unseparated(" AS ");
+                            row.push_unseparated(types.next().copied().unwrap_or("TEXT"));
+                            row.push_unseparated(")");
+                        };
+                        row.push("CAST(").push_bind_unseparated(report.node_id.as_str()); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(last_seen.as_nanos()); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(report.sent_at.as_nanos()); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(clock.state.name()); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(clock.synchronized); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(clock.offset.map(|d| d.as_nanos())); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(clock.frequency.0); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(clock.path_delay.map(|d| d.as_nanos())); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(clock.selected_source.as_deref()); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(host.as_str()); cast(&mut row);
+                        row.push("CAST(").push_bind_unseparated(sql::signed(report.report_interval_s)); cast(&mut row);
+                    });
+                    update.push(UPDATE_NODES_TAIL);
+                    update
+                        .build()
                         .execute(&mut *tx)
                         .await
-                        .map_err(error(Some(&report.node_id)))?;
+                        .map_err(error(updates.first().map(|(newest, _)| &items[*newest].0.node_id)))?;
                 }
                 tx.commit().await.map_err(error(None))?;
                 tracing::debug!(reports = items.len(), "reports committed in one transaction");
