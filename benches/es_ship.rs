@@ -293,12 +293,7 @@ async fn ship(args: ShipArgs) -> anyhow::Result<()> {
     let sender = Sender::new(
         transport,
         spool.clone(),
-        SendSettings {
-            bulk_max_size: settings.bulk_max_size,
-            compression_level: settings.compression_level,
-            backoff: settings.backoff,
-            dead_letter_file: settings.dead_letter_file.clone(),
-        },
+        SendSettings::from(&settings),
         status,
     );
     let (stop, stop_rx) = tokio::sync::watch::channel(false);

@@ -89,12 +89,7 @@ impl Shipper {
         let sender = Sender::new(
             transport,
             spool.clone(),
-            SendSettings {
-                bulk_max_size: settings.bulk_max_size,
-                compression_level: settings.compression_level,
-                backoff: settings.backoff,
-                dead_letter_file: settings.dead_letter_file.clone(),
-            },
+            SendSettings::from(settings),
             status_tx,
         );
         let collect = CollectTask {

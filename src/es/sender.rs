@@ -60,6 +60,17 @@ pub struct SendSettings {
     pub dead_letter_file: PathBuf,
 }
 
+impl From<&super::settings::ShipperSettings> for SendSettings {
+    fn from(settings: &super::settings::ShipperSettings) -> Self {
+        SendSettings {
+            bulk_max_size: settings.bulk_max_size,
+            compression_level: settings.compression_level,
+            backoff: settings.backoff,
+            dead_letter_file: settings.dead_letter_file.clone(),
+        }
+    }
+}
+
 /// The send loop's state.
 pub struct Sender<T> {
     transport: T,
