@@ -110,7 +110,9 @@ impl ApiServer {
 /// Serves `app` on `listener` (through TLS when `tls` is set) until `shutdown` resolves, then
 /// gives requests in flight [`DRAIN_TIMEOUT`] to finish: HTTP/1 with the head limits above, at
 /// most [`MAX_CONNECTIONS`] at once, each request carrying the peer's address as axum's
-/// `ConnectInfo`. `name` starts its log lines. Shared by the node API and the hub.
+/// `ConnectInfo`; free heap memory goes back to the kernel when a burst of connections is
+/// over ([`crate::heap::ConnectionGauge`]). `name` starts its log lines. Shared by the node
+/// API and the hub.
 pub async fn serve_app(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
@@ -120,6 +122,7 @@ pub async fn serve_app(
 ) {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let gauge = Arc::new(crate::heap::ConnectionGauge::default());
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -138,8 +141,9 @@ pub async fn serve_app(
         };
         let _ = stream.set_nodelay(true);
         let (app, tls, watcher) = (app.clone(), tls.clone(), graceful.watcher());
+        let open = gauge.open();
         tokio::spawn(async move {
-            let _permit = permit;
+            let _held = (permit, open);
             serve_connection(stream, peer, tls, app, watcher).await;
         });
     }

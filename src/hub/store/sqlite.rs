@@ -70,9 +70,12 @@ impl SqliteStore {
             crate::fsutil::create_dir_all(dir, 0o750)
                 .map_err(|err| open_error(sqlx::Error::Io(err.source)))?;
         }
+        // One connection, not pinged before each use (a round trip to its worker thread per
+        // report batch): a broken connection fails the batch's `BEGIN` instead.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await
             .map_err(open_error)?;
