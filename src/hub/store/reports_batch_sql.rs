@@ -54,6 +54,22 @@ pub(super) fn outcomes_of(items: &[Received], inserted: &[(String, String)]) -> 
         .collect()
 }
 
+/// `column = ` the batch's `value` when the batch's report is not older than the stored
+/// summary (`v.column3`, its `sent_at`, against `last_sent_at`), else the column unchanged;
+/// each assignment followed by `, `.
+macro_rules! if_newer {
+    ($(($column:literal, $value:literal)),+ $(,)?) => {
+        concat!($(
+            $column,
+            " = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 THEN v.",
+            $value,
+            " ELSE ",
+            $column,
+            " END, "
+        ),+)
+    };
+}
+
 /// The nodes after new reports, one statement for the batch: `UPDATE ... FROM (VALUES ...)`,
 /// a row per node (`column1` node id, `column2` receipt time, `column3` sent-at, then the
 /// summary in [`UPDATE_NODES_COLUMNS`]' order). `last_seen` becomes the receipt time if later,
@@ -61,28 +77,22 @@ pub(super) fn outcomes_of(items: &[Received], inserted: &[(String, String)]) -> 
 /// one. In an `UPDATE` every expression sees the row as it was, so the order of the
 /// assignments is free. Both SQLite (3.33+) and PostgreSQL name a `VALUES` list's columns
 /// `column1`, `column2`, ...
-pub(super) const UPDATE_NODES_HEAD: &str = "UPDATE nodes SET \
-    last_seen = CASE WHEN last_seen IS NULL OR last_seen < v.column2 \
-        THEN v.column2 ELSE last_seen END, \
-    last_sent_at = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column3 ELSE last_sent_at END, \
-    last_clock_state = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column4 ELSE last_clock_state END, \
-    last_synchronized = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column5 ELSE last_synchronized END, \
-    last_offset_ns = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column6 ELSE last_offset_ns END, \
-    last_frequency_ppb = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column7 ELSE last_frequency_ppb END, \
-    last_path_delay_ns = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column8 ELSE last_path_delay_ns END, \
-    last_source = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column9 ELSE last_source END, \
-    host_json = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column10 ELSE host_json END, \
-    report_interval_s = CASE WHEN last_sent_at IS NULL OR last_sent_at <= v.column3 \
-        THEN v.column11 ELSE report_interval_s END \
-    FROM (";
+pub(super) const UPDATE_NODES_HEAD: &str = concat!(
+    "UPDATE nodes SET ",
+    if_newer!(
+        ("last_sent_at", "column3"),
+        ("last_clock_state", "column4"),
+        ("last_synchronized", "column5"),
+        ("last_offset_ns", "column6"),
+        ("last_frequency_ppb", "column7"),
+        ("last_path_delay_ns", "column8"),
+        ("last_source", "column9"),
+        ("host_json", "column10"),
+        ("report_interval_s", "column11"),
+    ),
+    "last_seen = CASE WHEN last_seen IS NULL OR last_seen < v.column2 \
+        THEN v.column2 ELSE last_seen END FROM ("
+);
 
 /// After the `VALUES` rows.
 pub(super) const UPDATE_NODES_TAIL: &str = ") AS v WHERE nodes.node_id = v.column1";
